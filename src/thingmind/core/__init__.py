@@ -1,0 +1,37 @@
+"""The words every other package uses: ids, enums, events, clocks and errors."""
+
+from thingmind.core._domain import Domain
+from thingmind.core._errors import (
+    HomeFileError,
+    IncompatibleModelError,
+    InvalidInputError,
+    Problem,
+    ServiceError,
+    ThingmindError,
+)
+from thingmind.core._event import (
+    Clock,
+    Event,
+    EventKind,
+    ManualClock,
+    StateValue,
+    SystemClock,
+    utc_iso,
+)
+
+__all__ = [
+    "Clock",
+    "Domain",
+    "Event",
+    "EventKind",
+    "HomeFileError",
+    "IncompatibleModelError",
+    "InvalidInputError",
+    "ManualClock",
+    "Problem",
+    "ServiceError",
+    "StateValue",
+    "SystemClock",
+    "ThingmindError",
+    "utc_iso",
+]
