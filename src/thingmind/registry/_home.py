@@ -6,13 +6,22 @@ These are immutable values. Live state lives in :class:`~thingmind.registry.Regi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+# Imported at run time, not under TYPE_CHECKING: typing.get_type_hints (pydantic,
+# the API's models) must be able to resolve these public dataclasses' fields.
+from collections.abc import Mapping  # noqa: TC003
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
-from thingmind.core import Domain, StateValue
+from thingmind.core import Domain, StateValue  # noqa: TC001
 
-_EMPTY: Mapping[str, StateValue] = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Any]:
+    # A factory, not a default: mappingproxy is unhashable, which dataclasses
+    # reject as a mutable default on Python 3.11.
+    return _EMPTY
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,10 +68,14 @@ class Device:
     """The area id it is in, or None."""
     device_class: str | None = None
     """Home Assistant device class (door, window, motion, temperature, ...)."""
-    state: Mapping[str, StateValue] = field(default=_EMPTY)
+    state: Mapping[str, StateValue] = field(default_factory=_empty)
     """Declared state: exactly the keys this device has (its features)."""
-    applies: Mapping[str, Mapping[str, StateValue]] = field(default=_EMPTY)
+    applies: Mapping[str, Mapping[str, StateValue]] = field(default_factory=_empty)
     """For scenes: the states it sets, by device id."""
+
+    def __hash__(self) -> int:
+        # By id: the state mappings are unhashable, and ids are unique in a home.
+        return hash((Device, self.id))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -82,18 +95,26 @@ class Home:
     """Devices, in file order."""
     source: str = "<memory>"
     """Where it was loaded from, for messages."""
-    _areas_by_id: Mapping[str, Area] = field(default=_EMPTY, init=False, repr=False, compare=False)
-    _devices_by_id: Mapping[str, Device] = field(
-        default=_EMPTY, init=False, repr=False, compare=False
+    _areas_by_id: Mapping[str, Area] = field(
+        default_factory=_empty, init=False, repr=False, compare=False
     )
-    _floors_by_id: Mapping[str, Floor] = field(default=_EMPTY, init=False, repr=False, compare=False)
+    _devices_by_id: Mapping[str, Device] = field(
+        default_factory=_empty, init=False, repr=False, compare=False
+    )
+    _floors_by_id: Mapping[str, Floor] = field(
+        default_factory=_empty, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_areas_by_id", MappingProxyType({a.id: a for a in self.areas}))
+        object.__setattr__(
+            self, "_areas_by_id", MappingProxyType({a.id: a for a in self.areas})
+        )
         object.__setattr__(
             self, "_devices_by_id", MappingProxyType({d.id: d for d in self.devices})
         )
-        object.__setattr__(self, "_floors_by_id", MappingProxyType({f.id: f for f in self.floors}))
+        object.__setattr__(
+            self, "_floors_by_id", MappingProxyType({f.id: f for f in self.floors})
+        )
 
     def area(self, area_id: str) -> Area:
         """Return the area with this id.

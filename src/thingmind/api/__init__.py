@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI); it mounts the dashboard of ``thingmind.web``."""

@@ -1,0 +1,1 @@
+"""The MQTT device interface (aiomqtt): discovery, state ingest, commands."""

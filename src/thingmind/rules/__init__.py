@@ -1,0 +1,1 @@
+"""Automations (trigger / condition / action) and streaming anomaly detection."""

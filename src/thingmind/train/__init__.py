@@ -1,0 +1,48 @@
+"""Training: data generation from a site, fine-tuning, evaluation and ONNX export.
+
+Only this package imports torch and transformers; nothing at run time imports it.
+"""
+
+from thingmind.train._export import parity, write_model_folder
+from thingmind.train._finetune import (
+    FinetuneConfig,
+    FinetuneResult,
+    Progress,
+    evaluate,
+    finetune,
+    make_encoder,
+    predict_tags,
+)
+from thingmind.train._metrics import PRF, TaggerMetrics, score_tags
+from thingmind.train._model import (
+    Freeze,
+    JointTagger,
+    TinyEncoderConfig,
+    base_encoder_path,
+    build_model,
+)
+from thingmind.train._pipeline import CHECKPOINT, TrainReport, adapt, train_default
+
+__all__ = [
+    "CHECKPOINT",
+    "PRF",
+    "FinetuneConfig",
+    "FinetuneResult",
+    "Freeze",
+    "JointTagger",
+    "Progress",
+    "TaggerMetrics",
+    "TinyEncoderConfig",
+    "TrainReport",
+    "adapt",
+    "base_encoder_path",
+    "build_model",
+    "evaluate",
+    "finetune",
+    "make_encoder",
+    "parity",
+    "predict_tags",
+    "score_tags",
+    "train_default",
+    "write_model_folder",
+]

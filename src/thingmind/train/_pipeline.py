@@ -1,0 +1,208 @@
+"""Whole training runs: the default model, and adapting it to one site.
+
+``train_default`` fine-tunes the pretrained encoder on generic and random homes;
+``adapt`` continues from the default model on data generated from one home file
+(mixed with generic data, so it does not forget). Both export an int8 model folder.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+import hashlib
+import logging
+from pathlib import Path
+import time
+from typing import Any
+
+import torch
+
+from thingmind.nlu import OnnxTagger, TaggedExample
+from thingmind.registry import Home
+from thingmind.train._export import parity, write_model_folder
+from thingmind.train._finetune import FinetuneConfig, Progress, finetune, make_encoder
+from thingmind.train._metrics import TaggerMetrics
+from thingmind.train._model import JointTagger, TinyEncoderConfig, base_encoder_path, build_model
+
+_LOGGER = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint.pt"
+"""The fp32 torch weights kept beside the ONNX graph, so a site can adapt from them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainReport:
+    """What a training run did, for the command line to print."""
+
+    folder: Path
+    """The exported model folder."""
+    metrics: TaggerMetrics
+    """Validation figures of the best checkpoint (torch)."""
+    test_metrics: TaggerMetrics
+    """Figures on the held-out test split (torch)."""
+    parity: float
+    """Share of validation sentences the int8 export tags exactly as torch does."""
+    examples: dict[str, int]
+    """Sentences per split."""
+    steps: int
+    """Optimisation steps."""
+    seconds: float
+    """Total wall time, export included."""
+
+
+def home_fingerprint(home_text: str) -> str:
+    """A short stable id of a home file's content, to cache adapted models by."""
+    return hashlib.sha256(home_text.encode("utf-8")).hexdigest()[:16]
+
+
+def _run(
+    *,
+    model: JointTagger,
+    examples: list[TaggedExample],
+    out: Path,
+    config: FinetuneConfig,
+    progress: Progress | None,
+    meta: dict[str, Any],
+    keep_checkpoint: bool,
+    tokenizer_json: Path,
+) -> TrainReport:
+    from thingmind.train._data import split  # noqa: PLC0415
+
+    t0 = time.monotonic()
+    train, val, test = split(examples, seed=config.seed)
+    encode = make_encoder(str(tokenizer_json))
+    result = finetune(model, train, val, encode=encode, config=config, progress=progress)
+    from thingmind.train._finetune import evaluate  # noqa: PLC0415
+
+    test_m = evaluate(result.model, test, encode)
+    counts = {"train": len(train), "validation": len(val), "test": len(test)}
+    kinds = Counter(e.kind for e in train)
+    metrics = {
+        "validation": result.metrics.as_dict(),
+        "test": test_m.as_dict(),
+        "examples": counts,
+        "kinds": dict(sorted(kinds.items())),
+    }
+    folder = write_model_folder(
+        result.model,
+        out,
+        tokenizer_json=tokenizer_json,
+        train_config={**meta, "finetune": config.as_dict(), "steps": result.steps},
+        metrics=metrics,
+    )
+    if keep_checkpoint:
+        torch.save(result.model.state_dict(), folder / CHECKPOINT)
+    tagger = OnnxTagger(folder)
+    par = parity(tagger, result.model, val[:2000], encode)
+    metrics["parity_int8_vs_torch"] = round(par, 4)
+    (folder / "metrics.json").write_text(__import__("json").dumps(metrics, indent=1), encoding="utf-8")
+    return TrainReport(
+        folder=folder,
+        metrics=result.metrics,
+        test_metrics=test_m,
+        parity=par,
+        examples=counts,
+        steps=result.steps,
+        seconds=time.monotonic() - t0,
+    )
+
+
+def train_default(
+    out: Path,
+    *,
+    n: int = 40_000,
+    config: FinetuneConfig | None = None,
+    progress: Progress | None = None,
+    tiny: TinyEncoderConfig | None = None,
+) -> TrainReport:
+    """Train the default model from the pretrained encoder on generic and random homes.
+
+    Args:
+        out: The model folder to write.
+        n: Sentences to generate (split 80/10/10).
+        config: Fine-tuning settings.
+        progress: Receives progress.
+        tiny: Use a tiny random encoder instead (tests).
+
+    Returns:
+        The run's report.
+    """
+    config = config or FinetuneConfig()
+    tok = base_encoder_path() / "tokenizer.json"
+    from thingmind.train._data import generate_default  # noqa: PLC0415
+
+    examples = generate_default(n=n, seed=config.seed)
+    model = build_model(tiny=tiny, dropout=config.dropout)
+    meta = {"kind": "default", "base": "all-MiniLM-L6-v2" if tiny is None else "tiny", "n": n}
+    return _run(
+        model=model,
+        examples=examples,
+        out=out,
+        config=config,
+        progress=progress,
+        meta=meta,
+        keep_checkpoint=True,
+        tokenizer_json=tok,
+    )
+
+
+def adapt(
+    home: Home,
+    *,
+    base: Path,
+    out: Path,
+    n: int = 12_000,
+    config: FinetuneConfig | None = None,
+    progress: Progress | None = None,
+    home_id: str = "",
+) -> TrainReport:
+    """Adapt a trained model to one site.
+
+    Args:
+        home: The site.
+        base: A model folder with a torch checkpoint (the default model).
+        out: The model folder to write.
+        n: Sentences to generate for the site (generic ones are mixed in).
+        config: Fine-tuning settings (defaults suit a 10-minute budget on 2 cores).
+        progress: Receives progress.
+        home_id: Recorded in the model's configuration.
+
+    Returns:
+        The run's report.
+
+    Raises:
+        FileNotFoundError: When ``base`` has no checkpoint to start from.
+    """
+    ckpt = base / CHECKPOINT
+    if not ckpt.is_file():
+        msg = f"{base} has no {CHECKPOINT} to adapt from; train the default model first"
+        raise FileNotFoundError(msg)
+    config = config or FinetuneConfig(epochs=1.0, lr=3e-5, head_lr=3e-4, max_minutes=7.0)
+    import json  # noqa: PLC0415
+
+    base_cfg = json.loads((base / "train_config.json").read_text(encoding="utf-8"))
+    tiny = None
+    if base_cfg.get("base") == "tiny":
+        tiny = TinyEncoderConfig()
+    model = build_model(tiny=tiny, dropout=config.dropout)
+    model.load_state_dict(torch.load(ckpt, map_location="cpu", weights_only=True))
+    from thingmind.train._data import generate  # noqa: PLC0415
+
+    examples = generate(home, n=n, seed=config.seed, include_generic=True)
+    meta = {
+        "kind": "site",
+        "base": base_cfg.get("base", "all-MiniLM-L6-v2"),
+        "parent": base_cfg.get("version", base.name),
+        "home": home_id or home.source,
+        "n": n,
+    }
+    return _run(
+        model=model,
+        examples=examples,
+        out=out,
+        config=replace(config),
+        progress=progress,
+        meta=meta,
+        keep_checkpoint=False,
+        tokenizer_json=base / "tokenizer.json",
+    )

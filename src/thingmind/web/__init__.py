@@ -1,0 +1,1 @@
+"""The dashboard's static assets, served by ``thingmind.api``."""
