@@ -1,0 +1,52 @@
+"""The event log, state history and metadata store.
+
+SQLite (WAL) is the default backend; others register by URL scheme::
+
+    with open_store("sqlite:///data/thingmind.db") as store:
+        store.append(events)
+        store.flush()  # acknowledged: durable from here on
+        store.history("kitchen_thermometer", "temperature", start=t0, end=t1)
+
+Async code wraps a store in :class:`AsyncStore`.
+"""
+
+from thingmind.store._async import AsyncStore
+from thingmind.store._backends import (
+    StoreFactory,
+    backend_names,
+    open_store,
+    register_backend,
+)
+from thingmind.store._errors import (
+    IncompatibleSchemaError,
+    SchemaError,
+    StoreClosedError,
+    StoreError,
+    UnknownBackendError,
+)
+from thingmind.store._migrate import Migration, load_migrations, migrate
+from thingmind.store._protocol import JsonValue, Store
+from thingmind.store._sqlite import MEMORY, SqliteStore, sqlite_from_url
+
+register_backend("sqlite", sqlite_from_url, replace=True)
+
+__all__ = [
+    "MEMORY",
+    "AsyncStore",
+    "IncompatibleSchemaError",
+    "JsonValue",
+    "Migration",
+    "SchemaError",
+    "SqliteStore",
+    "Store",
+    "StoreClosedError",
+    "StoreError",
+    "StoreFactory",
+    "UnknownBackendError",
+    "backend_names",
+    "load_migrations",
+    "migrate",
+    "open_store",
+    "register_backend",
+    "sqlite_from_url",
+]
