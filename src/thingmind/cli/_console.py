@@ -1,0 +1,50 @@
+"""The rich consoles every command prints with, and the one logging setup.
+
+Output meant for the user (tables, summaries) goes to standard output; progress,
+problems and log records go to standard error, so that output can be piped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+_handler: logging.Handler | None = None
+"""The handler :func:`setup_logging` installed, replaced when it is called again."""
+
+
+def stdout() -> Console:
+    """Return a console on standard output (looked up when writing, for tests)."""
+    return Console(highlight=False)
+
+
+def stderr() -> Console:
+    """Return a console on standard error."""
+    return Console(stderr=True, highlight=False)
+
+
+def setup_logging(verbosity: int) -> None:
+    """Send log records to standard error, as loud as ``-v`` flags asked.
+
+    Args:
+        verbosity: 0 for warnings only; 1 (``-v``) adds thingmind's info records,
+            2 (``-vv``) its debug records, 3 (``-vvv``) every library's debug records.
+    """
+    global _handler  # noqa: PLW0603  (one handler for the process, replaced on re-entry)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    root = logging.getLogger()
+    if _handler is not None:
+        root.removeHandler(_handler)
+    _handler = RichHandler(
+        console=stderr(), show_path=verbosity >= 2, rich_tracebacks=False, markup=False
+    )
+    _handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    _handler.setLevel(level)
+    root.addHandler(_handler)
+    # Quiet by default means the root's own WARNING: nothing is pinned, so that
+    # embedding code (and pytest's caplog) can still lower levels as it likes.
+    logging.getLogger("thingmind").setLevel(logging.NOTSET if verbosity == 0 else level)
+    if verbosity >= 3:
+        root.setLevel(logging.DEBUG)

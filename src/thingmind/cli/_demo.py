@@ -1,0 +1,169 @@
+"""``thingmind demo``: the simulated home, live, with typed commands."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+import sys
+import tempfile
+import time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from thingmind.brain import Brain, TurnResult
+
+_QUIET_TYPES = {"sensor"}  # sensors change every minute; the live log shows the rest
+
+
+class _NoModel:
+    """Stands in when no language model is built yet, and says what to do."""
+
+    version = "none"
+
+    def parse(self, text: str) -> Any:
+        from thingmind.nlu import ParsedCommand  # noqa: PLC0415
+
+        return ParsedCommand(text=text, words=(), clauses=(), confidence=0.0)
+
+
+def _show_turn(console: Console, result: TurnResult) -> None:
+    for device_id, changed in result.changes.items():
+        console.print(f"  [green]{device_id}[/green] -> {json.dumps(changed)}")
+    style = "yellow" if result.refused or result.clarify else "bold"
+    console.print(f"[{style}]{result.answer}[/{style}]  [dim]{result.latency_ms:.1f} ms[/dim]")
+
+
+def _state_table(brain: Brain) -> Any:
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title="The site now")
+    for col in ("area", "device", "state"):
+        table.add_column(col)
+    home = brain.registry.home
+    for device in home.devices:
+        area = home.area(device.area).name if device.area else "-"
+        table.add_row(area, device.name, json.dumps(dict(brain.registry.state(device.id))))
+    return table
+
+
+def demo(
+    scenario: Annotated[str, typer.Option(help="home, factory or ward.")] = "home",
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 1,
+    duration: Annotated[
+        float, typer.Option(help="Stop after this many real seconds (0: until Ctrl-C).")
+    ] = 0.0,
+    say: Annotated[
+        list[str] | None, typer.Option("--say", help="A sentence to say at start (repeatable).")
+    ] = None,
+    area: Annotated[str | None, typer.Option(help="The area you are in.")] = None,
+    db: Annotated[Path | None, typer.Option(help="SQLite file for the history.")] = None,
+) -> None:
+    """Run a scenario pack live: devices change, and you can type commands to it."""
+    asyncio.run(_demo(scenario, speed, seed, duration, say or [], area, db))
+
+
+async def _demo(
+    scenario_name: str,
+    speed: float,
+    seed: int,
+    duration: float,
+    say: list[str],
+    area: str | None,
+    db: Path | None,
+) -> None:
+    from rich.console import Console  # noqa: PLC0415
+
+    from thingmind.brain import Brain  # noqa: PLC0415
+    from thingmind.bus import EventBus  # noqa: PLC0415
+    from thingmind.cli._nlu import ModelMissingError, load_default_tagger  # noqa: PLC0415
+    from thingmind.core import EventKind  # noqa: PLC0415
+    from thingmind.resolve import Context  # noqa: PLC0415
+    from thingmind.sim import Simulator, load_scenario  # noqa: PLC0415
+    from thingmind.store import SqliteStore  # noqa: PLC0415
+
+    console = Console()
+    scenario = load_scenario(scenario_name)
+    try:
+        parser: Any = load_default_tagger()
+    except ModelMissingError as err:
+        console.print(f"[yellow]{err}; commands will not be understood[/yellow]")
+        parser = _NoModel()
+    db_path = db or Path(tempfile.mkdtemp(prefix="thingmind-demo-")) / "history.db"
+    store = SqliteStore(db_path)
+    bus = EventBus()
+    sim = Simulator(scenario, seed=seed, start=time.time(), speed=speed)
+    ctx = Context(area=area)
+    console.print(
+        f"[bold]thingmind demo[/bold]: {scenario.name} ({len(scenario.home.devices)} devices), "
+        f"{speed:g}x real time, history in {db_path}"
+    )
+    console.print("Type a command (e.g. 'turn off the kitchen lights'), 'state', or 'quit'.")
+    async with Brain(home=scenario.home, parser=parser, driver=sim, bus=bus, store=store) as brain:
+        for sentence in say:
+            console.print(f"> {sentence}")
+            _show_turn(console, brain.handle_text(sentence, context=ctx))
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        interactive = sys.stdin.isatty() and duration == 0
+        if interactive:
+            loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline()))
+        types = {d.id: d.type.value for d in scenario.home.devices}
+
+        async def watch() -> None:
+            async with bus.subscribe(kinds={EventKind.STATE_CHANGED, EventKind.ANOMALY_LABEL}) as sub:
+                async for event in sub:
+                    if event.device_id and types.get(event.device_id) in _QUIET_TYPES:
+                        continue
+                    if event.source == "command":
+                        continue
+                    console.print(
+                        f"[dim]{time.strftime('%H:%M', time.localtime(sim.now))} "
+                        f"{event.device_id} {json.dumps(event.data)}[/dim]"
+                    )
+
+        async def commands() -> None:
+            while True:
+                line = await lines.get()
+                if line is None or line.strip() in {"quit", "exit"} or line == "":
+                    return
+                text = line.strip()
+                if not text:
+                    continue
+                if text == "state":
+                    console.print(_state_table(brain))
+                    continue
+                _show_turn(console, await loop.run_in_executor(None, brain.handle_text, text, ctx))
+
+        tasks = [
+            asyncio.create_task(sim.run(bus.publish), name="sim"),
+            asyncio.create_task(brain.run(), name="brain"),
+            asyncio.create_task(watch(), name="watch"),
+        ]
+        try:
+            if interactive:
+                await commands()
+            else:
+                await asyncio.sleep(duration or 3600 * 24 * 365)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            pass
+        finally:
+            if interactive:
+                loop.remove_reader(sys.stdin.fileno())
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    store.close()
+    console.print(f"stored {brain.events_seen} events in {db_path}")
+
+
+COMMANDS = {"demo": demo}
+"""The commands this module adds to the app."""
