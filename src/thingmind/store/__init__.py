@@ -1,6 +1,7 @@
 """The event log, state history and metadata store.
 
-SQLite (WAL) is the default backend; others register by URL scheme::
+SQLite (WAL) is the default backend and PostgreSQL (``postgresql://``, needs the
+``[postgres]`` extra) is for scale; backends register by URL scheme::
 
     with open_store("sqlite:///data/thingmind.db") as store:
         store.append(events)
@@ -25,10 +26,12 @@ from thingmind.store._errors import (
     UnknownBackendError,
 )
 from thingmind.store._migrate import Migration, load_migrations, migrate
+from thingmind.store._postgres import PostgresStore, postgres_from_url
 from thingmind.store._protocol import JsonValue, Store
 from thingmind.store._sqlite import MEMORY, SqliteStore, sqlite_from_url
 
 register_backend("sqlite", sqlite_from_url, replace=True)
+register_backend("postgresql", postgres_from_url, replace=True)
 
 __all__ = [
     "MEMORY",
@@ -36,6 +39,7 @@ __all__ = [
     "IncompatibleSchemaError",
     "JsonValue",
     "Migration",
+    "PostgresStore",
     "SchemaError",
     "SqliteStore",
     "Store",
@@ -47,6 +51,7 @@ __all__ = [
     "load_migrations",
     "migrate",
     "open_store",
+    "postgres_from_url",
     "register_backend",
     "sqlite_from_url",
 ]

@@ -56,9 +56,8 @@ def open_store(url: str) -> Store:
     """Make the store a URL names and open it.
 
     Args:
-        url: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``:memory:``, or
-            any other registered scheme (``postgresql://...`` once that backend is
-            registered).
+        url: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``:memory:``,
+            ``postgresql://user@host:port/db``, or any other registered scheme.
 
     Returns:
         The open store; close it (or use it as a context manager).
