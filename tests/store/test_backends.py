@@ -92,9 +92,9 @@ def test_registering_a_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     register_backend("fakedb", factory)
     with pytest.raises(ValueError, match="fakedb"):
         register_backend("fakedb", factory)
-    with open_store("postgresql://db/site") as store:
+    with open_store("fakedb://db/site") as store:
         assert store.count_events() == 0
-    assert made == ["postgresql://db/site"]
+    assert made == ["fakedb://db/site"]
     assert "fakedb" in backend_names()
 
 
