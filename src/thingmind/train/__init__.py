@@ -3,6 +3,17 @@
 Only this package imports torch and transformers; nothing at run time imports it.
 """
 
+from thingmind.train._data import (
+    HOMES_DIR,
+    augment,
+    generate,
+    generate_default,
+    generic_homes,
+    random_home,
+    read_jsonl,
+    split,
+    write_jsonl,
+)
 from thingmind.train._export import parity, write_model_folder
 from thingmind.train._finetune import (
     FinetuneConfig,
@@ -25,6 +36,7 @@ from thingmind.train._pipeline import CHECKPOINT, TrainReport, adapt, train_defa
 
 __all__ = [
     "CHECKPOINT",
+    "HOMES_DIR",
     "PRF",
     "FinetuneConfig",
     "FinetuneResult",
@@ -35,14 +47,22 @@ __all__ = [
     "TinyEncoderConfig",
     "TrainReport",
     "adapt",
+    "augment",
     "base_encoder_path",
     "build_model",
     "evaluate",
     "finetune",
+    "generate",
+    "generate_default",
+    "generic_homes",
     "make_encoder",
     "parity",
     "predict_tags",
+    "random_home",
+    "read_jsonl",
     "score_tags",
+    "split",
     "train_default",
+    "write_jsonl",
     "write_model_folder",
 ]

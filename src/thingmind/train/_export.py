@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import json
 import logging
 from pathlib import Path
 import shutil
 import tempfile
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 import warnings
 
 import torch
@@ -24,7 +23,11 @@ from thingmind.nlu import (
     TaggedExample,
 )
 from thingmind.train._finetune import Encoder, predict_tags
-from thingmind.train._model import JointTagger
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from thingmind.train._model import JointTagger
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,11 +53,12 @@ def export_onnx(model: JointTagger, path: Path) -> None:
     with warnings.catch_warnings():
         # the exporter's own deprecation noise says nothing about our graph
         warnings.simplefilter("ignore")
-        _export(model, ids, mask, batch, seq, path)
+        _export(model, ids=ids, mask=mask, batch=batch, seq=seq, path=path)
 
 
 def _export(
     model: JointTagger,
+    *,
     ids: torch.Tensor,
     mask: torch.Tensor,
     batch: Any,
@@ -67,7 +71,10 @@ def _export(
         str(path),
         input_names=["input_ids", "attention_mask"],
         output_names=["clause_logits", "slot_logits"],
-        dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+        dynamic_shapes={
+            "input_ids": {0: batch, 1: seq},
+            "attention_mask": {0: batch, 1: seq},
+        },
         dynamo=True,
         external_data=False,
     )
@@ -79,7 +86,9 @@ def quantize_int8(src: Path, dst: Path) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8
+        )
 
 
 def parity(
@@ -147,11 +156,19 @@ def write_model_folder(
             encoding="utf-8",
         )
         cfg = dict(train_config)
-        cfg.setdefault("version", f"{out.name}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}")
+        cfg.setdefault(
+            "version", f"{out.name}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
+        )
         cfg["quantized"] = "int8" if quantize else "fp32"
-        (tmp / "train_config.json").write_text(json.dumps(cfg, indent=1), encoding="utf-8")
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
-        (tmp / "format_version").write_text(f"{MODEL_FORMAT_VERSION}\n", encoding="utf-8")
+        (tmp / "train_config.json").write_text(
+            json.dumps(cfg, indent=1), encoding="utf-8"
+        )
+        (tmp / "metrics.json").write_text(
+            json.dumps(metrics, indent=1), encoding="utf-8"
+        )
+        (tmp / "format_version").write_text(
+            f"{MODEL_FORMAT_VERSION}\n", encoding="utf-8"
+        )
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -34,18 +34,34 @@ _SLOT_ID = {t: i for i, t in enumerate(SLOT_TAGS)}
 class FinetuneConfig:
     """How to fine-tune."""
 
-    epochs: float = field(default=2.0, metadata={"help": "passes over the training set"})
+    epochs: float = field(
+        default=2.0, metadata={"help": "passes over the training set"}
+    )
     batch_size: int = field(default=32, metadata={"help": "sentences per step"})
-    lr: float = field(default=5e-5, metadata={"help": "peak learning rate of the encoder"})
-    head_lr: float = field(default=1e-3, metadata={"help": "learning rate of the two heads"})
+    lr: float = field(
+        default=5e-5, metadata={"help": "peak learning rate of the encoder"}
+    )
+    head_lr: float = field(
+        default=1e-3, metadata={"help": "learning rate of the two heads"}
+    )
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
-    warmup: float = field(default=0.06, metadata={"help": "share of steps spent warming up"})
+    warmup: float = field(
+        default=0.06, metadata={"help": "share of steps spent warming up"}
+    )
     dropout: float = field(default=0.1, metadata={"help": "dropout before the heads"})
-    freeze: Freeze = field(default=Freeze.NONE, metadata={"help": "none, lower or encoder"})
-    lora_rank: int = field(default=0, metadata={"help": "LoRA rank; 0 trains weights in full"})
+    freeze: Freeze = field(
+        default=Freeze.NONE, metadata={"help": "none, lower or encoder"}
+    )
+    lora_rank: int = field(
+        default=0, metadata={"help": "LoRA rank; 0 trains weights in full"}
+    )
     eval_every: int = field(default=200, metadata={"help": "steps between validations"})
-    patience: int = field(default=4, metadata={"help": "validations without gain before stopping"})
-    max_minutes: float = field(default=0.0, metadata={"help": "wall-clock cap; 0 for none"})
+    patience: int = field(
+        default=4, metadata={"help": "validations without gain before stopping"}
+    )
+    max_minutes: float = field(
+        default=0.0, metadata={"help": "wall-clock cap; 0 for none"}
+    )
     max_steps: int = field(default=0, metadata={"help": "step cap; 0 for none"})
     seed: int = field(default=0, metadata={"help": "random seed"})
     threads: int = field(default=0, metadata={"help": "torch threads; 0 for all cores"})
@@ -155,7 +171,10 @@ def _batches(
             chunk = order[s : s + win]
             rng.shuffle(chunk)
             order[s : s + win] = sorted(chunk, key=lambda i: len(data[i].ids))
-    batches = [[data[i] for i in order[s : s + batch_size]] for s in range(0, len(order), batch_size)]
+    batches = [
+        [data[i] for i in order[s : s + batch_size]]
+        for s in range(0, len(order), batch_size)
+    ]
     if rng is not None:
         rng.shuffle(batches)
     return batches
@@ -178,7 +197,11 @@ def _collate(batch: list[_Encoded]) -> tuple[torch.Tensor, ...]:
 
 @torch.no_grad()
 def predict_tags(
-    model: JointTagger, examples: Sequence[TaggedExample], encode: Encoder, *, batch_size: int = 64
+    model: JointTagger,
+    examples: Sequence[TaggedExample],
+    encode: Encoder,
+    *,
+    batch_size: int = 64,
 ) -> list[tuple[list[str], list[str]]]:
     """Tag sentences with a torch model; returns (clause tags, slot tags) per sentence."""
     model.eval()
@@ -210,7 +233,10 @@ def _with_lora(model: JointTagger, rank: int) -> JointTagger:
     from peft import LoraConfig, get_peft_model  # noqa: PLC0415
 
     cfg = LoraConfig(
-        r=rank, lora_alpha=2 * rank, lora_dropout=0.1, target_modules=["query", "key", "value", "dense"]
+        r=rank,
+        lora_alpha=2 * rank,
+        lora_dropout=0.1,
+        target_modules=["query", "key", "value", "dense"],
     )
     model.encoder = get_peft_model(model.encoder, cfg)
     return model
@@ -265,7 +291,8 @@ def finetune(
 
     head_params = [*model.clause_head.parameters(), *model.slot_head.parameters()]
     head_ids = {id(p) for p in head_params}
-    decay, no_decay = [], []
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
     for name, p in model.named_parameters():
         if not p.requires_grad or id(p) in head_ids:
             continue
@@ -274,7 +301,11 @@ def finetune(
         [
             {"params": decay, "lr": config.lr, "weight_decay": config.weight_decay},
             {"params": no_decay, "lr": config.lr, "weight_decay": 0.0},
-            {"params": head_params, "lr": config.head_lr, "weight_decay": config.weight_decay},
+            {
+                "params": head_params,
+                "lr": config.head_lr,
+                "weight_decay": config.weight_decay,
+            },
         ]
     )
     warm = max(1, int(total * config.warmup))
@@ -299,17 +330,19 @@ def finetune(
             model.train()
             ids, mask, clause, slot = _collate(batch)
             c_logits, s_logits = model(ids, mask)  # (B, T, C), (B, T, S)
-            loss = loss_fn(c_logits.reshape(-1, c_logits.shape[-1]), clause.reshape(-1)) + loss_fn(
-                s_logits.reshape(-1, s_logits.shape[-1]), slot.reshape(-1)
-            )
+            loss = loss_fn(
+                c_logits.reshape(-1, c_logits.shape[-1]), clause.reshape(-1)
+            ) + loss_fn(s_logits.reshape(-1, s_logits.shape[-1]), slot.reshape(-1))
             optim.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optim.step()
             sched.step()
             step += 1
             progress.step(step, float(loss.detach()))
-            out_of_time = config.max_minutes and (time.monotonic() - t0) > config.max_minutes * 60
+            out_of_time = (
+                config.max_minutes and (time.monotonic() - t0) > config.max_minutes * 60
+            )
             if step % config.eval_every == 0 or step >= total or out_of_time:
                 m = evaluate(model, val, encode)
                 better = m.sentence_accuracy > best_acc

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
@@ -31,12 +34,12 @@ class PRF:
 
     @property
     def precision(self) -> float:
-        """tp / (tp + fp), 1.0 when nothing was predicted."""
+        """Tp / (tp + fp), 1.0 when nothing was predicted."""
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
 
     @property
     def recall(self) -> float:
-        """tp / (tp + fn), 1.0 when nothing was expected."""
+        """Tp / (tp + fn), 1.0 when nothing was expected."""
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     @property

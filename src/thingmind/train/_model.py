@@ -60,7 +60,9 @@ class TinyEncoderConfig:
 class JointTagger(nn.Module):
     """Encoder + dropout + two linear heads over every token."""
 
-    def __init__(self, encoder: nn.Module, hidden_size: int, *, dropout: float = 0.1) -> None:
+    def __init__(
+        self, encoder: nn.Module, hidden_size: int, *, dropout: float = 0.1
+    ) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)

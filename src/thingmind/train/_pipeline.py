@@ -13,16 +13,23 @@ import hashlib
 import logging
 from pathlib import Path
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from thingmind.nlu import OnnxTagger, TaggedExample
-from thingmind.registry import Home
 from thingmind.train._export import parity, write_model_folder
 from thingmind.train._finetune import FinetuneConfig, Progress, finetune, make_encoder
 from thingmind.train._metrics import TaggerMetrics
-from thingmind.train._model import JointTagger, TinyEncoderConfig, base_encoder_path, build_model
+from thingmind.train._model import (
+    JointTagger,
+    TinyEncoderConfig,
+    base_encoder_path,
+    build_model,
+)
+
+if TYPE_CHECKING:
+    from thingmind.registry import Home
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,7 +78,9 @@ def _run(
     t0 = time.monotonic()
     train, val, test = split(examples, seed=config.seed)
     encode = make_encoder(str(tokenizer_json))
-    result = finetune(model, train, val, encode=encode, config=config, progress=progress)
+    result = finetune(
+        model, train, val, encode=encode, config=config, progress=progress
+    )
     from thingmind.train._finetune import evaluate  # noqa: PLC0415
 
     test_m = evaluate(result.model, test, encode)
@@ -95,7 +104,9 @@ def _run(
     tagger = OnnxTagger(folder)
     par = parity(tagger, result.model, val[:2000], encode)
     metrics["parity_int8_vs_torch"] = round(par, 4)
-    (folder / "metrics.json").write_text(__import__("json").dumps(metrics, indent=1), encoding="utf-8")
+    (folder / "metrics.json").write_text(
+        __import__("json").dumps(metrics, indent=1), encoding="utf-8"
+    )
     return TrainReport(
         folder=folder,
         metrics=result.metrics,
@@ -133,7 +144,11 @@ def train_default(
 
     examples = generate_default(n=n, seed=config.seed)
     model = build_model(tiny=tiny, dropout=config.dropout)
-    meta = {"kind": "default", "base": "all-MiniLM-L6-v2" if tiny is None else "tiny", "n": n}
+    meta = {
+        "kind": "default",
+        "base": "all-MiniLM-L6-v2" if tiny is None else "tiny",
+        "n": n,
+    }
     return _run(
         model=model,
         examples=examples,
@@ -177,7 +192,9 @@ def adapt(
     if not ckpt.is_file():
         msg = f"{base} has no {CHECKPOINT} to adapt from; train the default model first"
         raise FileNotFoundError(msg)
-    config = config or FinetuneConfig(epochs=1.0, lr=3e-5, head_lr=3e-4, max_minutes=7.0)
+    config = config or FinetuneConfig(
+        epochs=1.0, lr=3e-5, head_lr=3e-4, max_minutes=7.0
+    )
     import json  # noqa: PLC0415
 
     base_cfg = json.loads((base / "train_config.json").read_text(encoding="utf-8"))
