@@ -52,7 +52,9 @@ class TorchParser:
 
         self._torch = torch
         self.model = build_model()
-        self.model.load_state_dict(torch.load(folder / CHECKPOINT, map_location="cpu", weights_only=True))
+        self.model.load_state_dict(
+            torch.load(folder / CHECKPOINT, map_location="cpu", weights_only=True)
+        )
         self.model.eval()
         self.encode = make_encoder(str(folder / "tokenizer.json"))
         self.version = "torch-fp32"
@@ -131,9 +133,13 @@ def main() -> None:
     size = (args.model / "model.onnx").stat().st_size / 1e6
     print(f"sentences: {len(texts)} (generated over the home scenario)")
     print("int8 ONNX (served):")
-    print(f"  latency utterance -> device state: p50 {onnx['p50_ms']:.2f} ms, p95 {onnx['p95_ms']:.2f} ms")
+    print(
+        f"  latency utterance -> device state: p50 {onnx['p50_ms']:.2f} ms, p95 {onnx['p95_ms']:.2f} ms"
+    )
     print(f"  throughput: {onnx['sentences_per_s']:.0f} sentences/s")
-    print(f"  peak memory of a serving process: {serve['peak_rss_mb']:.0f} MB (torch imported: {serve['torch_loaded']})")
+    print(
+        f"  peak memory of a serving process: {serve['peak_rss_mb']:.0f} MB (torch imported: {serve['torch_loaded']})"
+    )
     print(f"  model size on disk: {size:.1f} MB")
     ckpt = args.model / "checkpoint.pt"
     if ckpt.is_file():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from pathlib import Path
 import sys
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from thingmind.brain import Brain, TurnResult
 
 _QUIET_TYPES = {"sensor"}  # sensors change every minute; the live log shows the rest
+_QUIET_KEYS = {"current_temperature"}  # a thermostat's reading, as chatty as a sensor
 
 
 class _NoModel:
@@ -36,7 +38,9 @@ def _show_turn(console: Console, result: TurnResult) -> None:
     for device_id, changed in result.changes.items():
         console.print(f"  [green]{device_id}[/green] -> {json.dumps(changed)}")
     style = "yellow" if result.refused or result.clarify else "bold"
-    console.print(f"[{style}]{result.answer}[/{style}]  [dim]{result.latency_ms:.1f} ms[/dim]")
+    console.print(
+        f"[{style}]{result.answer}[/{style}]  [dim]{result.latency_ms:.1f} ms[/dim]"
+    )
 
 
 def _state_table(brain: Brain) -> Any:
@@ -48,22 +52,29 @@ def _state_table(brain: Brain) -> Any:
     home = brain.registry.home
     for device in home.devices:
         area = home.area(device.area).name if device.area else "-"
-        table.add_row(area, device.name, json.dumps(dict(brain.registry.state(device.id))))
+        table.add_row(
+            area, device.name, json.dumps(dict(brain.registry.state(device.id)))
+        )
     return table
 
 
 def demo(
     scenario: Annotated[str, typer.Option(help="home, factory or ward.")] = "home",
-    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 60.0,
+    speed: Annotated[
+        float, typer.Option(help="Simulated seconds per real second.")
+    ] = 60.0,
     seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 1,
     duration: Annotated[
         float, typer.Option(help="Stop after this many real seconds (0: until Ctrl-C).")
     ] = 0.0,
     say: Annotated[
-        list[str] | None, typer.Option("--say", help="A sentence to say at start (repeatable).")
+        list[str] | None,
+        typer.Option("--say", help="A sentence to say at start (repeatable)."),
     ] = None,
     area: Annotated[str | None, typer.Option(help="The area you are in.")] = None,
-    db: Annotated[Path | None, typer.Option(help="SQLite file for the history.")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="SQLite file for the history.")
+    ] = None,
 ) -> None:
     """Run a scenario pack live: devices change, and you can type commands to it."""
     asyncio.run(_demo(scenario, speed, seed, duration, say or [], area, db))
@@ -97,6 +108,7 @@ async def _demo(
         parser = _NoModel()
     db_path = db or Path(tempfile.mkdtemp(prefix="thingmind-demo-")) / "history.db"
     store = SqliteStore(db_path)
+    store.open()
     bus = EventBus()
     sim = Simulator(scenario, seed=seed, start=time.time(), speed=speed)
     ctx = Context(area=area)
@@ -104,8 +116,12 @@ async def _demo(
         f"[bold]thingmind demo[/bold]: {scenario.name} ({len(scenario.home.devices)} devices), "
         f"{speed:g}x real time, history in {db_path}"
     )
-    console.print("Type a command (e.g. 'turn off the kitchen lights'), 'state', or 'quit'.")
-    async with Brain(home=scenario.home, parser=parser, driver=sim, bus=bus, store=store) as brain:
+    console.print(
+        "Type a command (e.g. 'turn off the kitchen lights'), 'state', or 'quit'."
+    )
+    async with Brain(
+        home=scenario.home, parser=parser, driver=sim, bus=bus, store=store
+    ) as brain:
         for sentence in say:
             console.print(f"> {sentence}")
             _show_turn(console, brain.handle_text(sentence, context=ctx))
@@ -113,15 +129,19 @@ async def _demo(
         loop = asyncio.get_running_loop()
         interactive = sys.stdin.isatty() and duration == 0
         if interactive:
-            loop.add_reader(sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline()))
+            loop.add_reader(
+                sys.stdin.fileno(), lambda: lines.put_nowait(sys.stdin.readline())
+            )
         types = {d.id: d.type.value for d in scenario.home.devices}
 
         async def watch() -> None:
-            async with bus.subscribe(kinds={EventKind.STATE_CHANGED, EventKind.ANOMALY_LABEL}) as sub:
+            async with bus.subscribe(
+                kinds={EventKind.STATE_CHANGED, EventKind.ANOMALY_LABEL}
+            ) as sub:
                 async for event in sub:
                     if event.device_id and types.get(event.device_id) in _QUIET_TYPES:
                         continue
-                    if event.source == "command":
+                    if event.source == "command" or set(event.data) <= _QUIET_KEYS:
                         continue
                     console.print(
                         f"[dim]{time.strftime('%H:%M', time.localtime(sim.now))} "
@@ -139,7 +159,12 @@ async def _demo(
                 if text == "state":
                     console.print(_state_table(brain))
                     continue
-                _show_turn(console, await loop.run_in_executor(None, brain.handle_text, text, ctx))
+                _show_turn(
+                    console,
+                    await loop.run_in_executor(
+                        None, functools.partial(brain.handle_text, text, context=ctx)
+                    ),
+                )
 
         tasks = [
             asyncio.create_task(sim.run(bus.publish), name="sim"),

@@ -91,9 +91,15 @@ def _conversation(home: Home, tagger: Any) -> Conversation:
 
 def say(
     text: Annotated[str, typer.Argument(help="What you would say to thingmind.")],
-    home: Annotated[Path | None, typer.Option(help="Home file (default: the demo home).")] = None,
-    area: Annotated[str | None, typer.Option(help="The area you are in (an area id).")] = None,
-    no_adapt: Annotated[bool, typer.Option("--no-adapt", help="Use the default model.")] = False,
+    home: Annotated[
+        Path | None, typer.Option(help="Home file (default: the demo home).")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="The area you are in (an area id).")
+    ] = None,
+    no_adapt: Annotated[
+        bool, typer.Option("--no-adapt", help="Use the default model.")
+    ] = False,
 ) -> None:
     """Say one sentence to a site and see what was understood, done and answered."""
     from rich.console import Console  # noqa: PLC0415
@@ -132,7 +138,9 @@ def say(
         console.print(f"[dim]read: {', '.join(result.resolution.reads)}[/dim]")
     flag = " [yellow](refused)[/yellow]" if result.refused else ""
     flag += " [cyan](which one?)[/cyan]" if result.clarify else ""
-    console.print(f"[bold]{result.answer}[/bold]{flag}  [dim]{result.latency_ms:.1f} ms[/dim]")
+    console.print(
+        f"[bold]{result.answer}[/bold]{flag}  [dim]{result.latency_ms:.1f} ms[/dim]"
+    )
 
 
 def predict(
@@ -151,15 +159,20 @@ def predict(
     site = load_home(home)
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
-    for lineno, line in enumerate(cases.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(
+        cases.read_text(encoding="utf-8").splitlines(), start=1
+    ):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
             if not isinstance(row, dict) or not isinstance(row.get("utterance"), str):
-                raise ValueError("a case needs an 'utterance' string")  # noqa: TRY301
+                msg = "a case needs an 'utterance' string"
+                raise ValueError(msg)  # noqa: TRY301, TRY004  (reported as a problem below)
         except ValueError as err:
-            problems.append(Problem(path=f"line {lineno}", message=str(err), line=lineno))
+            problems.append(
+                Problem(path=f"line {lineno}", message=str(err), line=lineno)
+            )
             continue
         rows.append(row)
     if problems:
@@ -185,7 +198,8 @@ def predict(
                     {
                         "id": row.get("id"),
                         "changes": [
-                            {"device": d, "set": dict(s)} for d, s in result.changes.items()
+                            {"device": d, "set": dict(s)}
+                            for d, s in result.changes.items()
                         ],
                         "reads": list(result.resolution.reads),
                         "answer": result.answer,
@@ -201,7 +215,8 @@ def predict(
 
 def train(
     default: Annotated[
-        bool, typer.Option("--default", help="Train the default model from generic homes.")
+        bool,
+        typer.Option("--default", help="Train the default model from generic homes."),
     ] = False,
     home: Annotated[
         Path | None, typer.Option(help="Adapt the default model to this home file.")
@@ -209,11 +224,22 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Model folder to write.")] = None,
     examples: Annotated[int, typer.Option(help="Sentences to generate.")] = 0,
     epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 0.0,
-    freeze: Annotated[str, typer.Option(help="none, lower or encoder.")] = "none",
+    freeze: Annotated[
+        str, typer.Option(help="none, embeddings, lower or encoder.")
+    ] = "embeddings",
     lora: Annotated[int, typer.Option(help="LoRA rank (0: full fine-tuning).")] = 0,
     max_minutes: Annotated[float, typer.Option(help="Wall-clock cap (0: none).")] = 0.0,
-    force: Annotated[bool, typer.Option(help="Retrain even if the model exists.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Retrain even if the model exists.")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue the default model from this model folder."),
+    ] = None,
+    lr: Annotated[
+        float, typer.Option(help="Peak learning rate of the encoder (0: default).")
+    ] = 0.0,
 ) -> None:
     """Train the default model, or adapt it to a home."""
     from dataclasses import replace  # noqa: PLC0415
@@ -239,19 +265,33 @@ def train(
     if default:
         folder = out or default_model_dir()
         if (folder / "model.onnx").is_file() and not force:
-            _err(f"the default model is already built at {folder} (use --force to retrain)")
+            _err(
+                f"the default model is already built at {folder} (use --force to retrain)"
+            )
             return
         cfg = FinetuneConfig(
-            epochs=epochs or 1.0, freeze=freeze_choice, lora_rank=lora, max_minutes=max_minutes, seed=seed
+            lr=lr or (3e-5 if resume else 5e-5),
+            head_lr=(lr * 10) if lr else (3e-4 if resume else 1e-3),
+            epochs=epochs or 1.0,
+            freeze=freeze_choice,
+            lora_rank=lora,
+            max_minutes=max_minutes,
+            seed=seed,
         )
-        report = train_default(folder, n=examples or 40_000, config=cfg, progress=progress)
+        report = train_default(
+            folder, n=examples or 40_000, config=cfg, progress=progress, init=resume
+        )
     else:
         assert home is not None  # noqa: S101  (checked above; narrows the type)
         from thingmind.registry import load_home  # noqa: PLC0415
 
         site = load_home(home)
-        folder = out or site_model_dir(home_fingerprint(home.read_text(encoding="utf-8")))
-        base_cfg = FinetuneConfig(epochs=1.0, lr=3e-5, head_lr=3e-4, max_minutes=7.0, seed=seed)
+        folder = out or site_model_dir(
+            home_fingerprint(home.read_text(encoding="utf-8"))
+        )
+        base_cfg = FinetuneConfig(
+            epochs=1.0, lr=3e-5, head_lr=3e-4, max_minutes=7.0, seed=seed
+        )
         cfg = replace(
             base_cfg,
             epochs=epochs or base_cfg.epochs,
@@ -260,8 +300,13 @@ def train(
             max_minutes=max_minutes or base_cfg.max_minutes,
         )
         report = adapt(
-            site, base=default_model_dir(), out=folder, n=examples or 12_000, config=cfg,
-            progress=progress, home_id=str(home),
+            site,
+            base=default_model_dir(),
+            out=folder,
+            n=examples or 12_000,
+            config=cfg,
+            progress=progress,
+            home_id=str(home),
         )
     progress.close()
     progress.report(report)

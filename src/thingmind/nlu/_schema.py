@@ -120,7 +120,11 @@ CLAUSE_TAGS: tuple[str, ...] = _bio([i.value for i in Intent])
 SLOT_TAGS: tuple[str, ...] = _bio([s.value for s in Slot])
 """Every slot tag, ``O`` first; the model's slot head has one output per tag."""
 
-_WORD = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*['’]?|\S", re.UNICODE)
+_APOSTROPHES = "'\u2019"  # straight and typographic
+_WORD = re.compile(
+    rf"\d+(?:[.,]\d+)?|[^\W\d_]+(?:[{_APOSTROPHES}][^\W\d_]+)*[{_APOSTROPHES}]?|\S",
+    re.UNICODE,
+)
 
 
 def words_of(text: str) -> list[tuple[str, int, int]]:

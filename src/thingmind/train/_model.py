@@ -25,6 +25,8 @@ class Freeze(StrEnum):
 
     NONE = "none"
     """Train everything."""
+    EMBEDDINGS = "embeddings"
+    """Freeze the embeddings only (the default: a third of the weights, little gain)."""
     LOWER = "lower"
     """Freeze the embeddings and the lower half of the layers."""
     ENCODER = "encoder"
@@ -128,6 +130,8 @@ def apply_freeze(model: JointTagger, freeze: Freeze) -> None:
         return
     for p in enc.embeddings.parameters():
         p.requires_grad = False
+    if freeze is Freeze.EMBEDDINGS:
+        return
     layers = enc.encoder.layer
     for layer in layers[: len(layers) // 2]:
         for p in layer.parameters():

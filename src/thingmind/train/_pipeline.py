@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 import hashlib
+import json
 import logging
 from pathlib import Path
 import time
@@ -125,6 +126,7 @@ def train_default(
     config: FinetuneConfig | None = None,
     progress: Progress | None = None,
     tiny: TinyEncoderConfig | None = None,
+    init: Path | None = None,
 ) -> TrainReport:
     """Train the default model from the pretrained encoder on generic and random homes.
 
@@ -134,6 +136,8 @@ def train_default(
         config: Fine-tuning settings.
         progress: Receives progress.
         tiny: Use a tiny random encoder instead (tests).
+        init: A model folder with a checkpoint to continue from (more steps on
+            fresh sentences) instead of the bare pretrained encoder.
 
     Returns:
         The run's report.
@@ -144,11 +148,19 @@ def train_default(
 
     examples = generate_default(n=n, seed=config.seed)
     model = build_model(tiny=tiny, dropout=config.dropout)
-    meta = {
+    meta: dict[str, Any] = {
         "kind": "default",
         "base": "all-MiniLM-L6-v2" if tiny is None else "tiny",
         "n": n,
     }
+    if init is not None:
+        state = torch.load(init / CHECKPOINT, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+        prior = json.loads((init / "train_config.json").read_text(encoding="utf-8"))
+        meta["parent"] = prior.get("version", init.name)
+        meta["steps_before"] = int(prior.get("steps", 0)) + int(
+            prior.get("steps_before", 0)
+        )
     return _run(
         model=model,
         examples=examples,
@@ -195,8 +207,6 @@ def adapt(
     config = config or FinetuneConfig(
         epochs=1.0, lr=3e-5, head_lr=3e-4, max_minutes=7.0
     )
-    import json  # noqa: PLC0415
-
     base_cfg = json.loads((base / "train_config.json").read_text(encoding="utf-8"))
     tiny = None
     if base_cfg.get("base") == "tiny":
