@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from numpy.typing import NDArray
 import pytest
 
 from thingmind.nlu import CLAUSE_TAGS, SLOT_TAGS, Intent, Slot, decode, words_of
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 
 def _onehot(tags: list[str], vocab: tuple[str, ...]) -> NDArray[np.float32]:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 import contextlib
 import logging
 from typing import TYPE_CHECKING
@@ -17,11 +16,18 @@ from thingmind.core import Clock, Event, EventKind, StateValue, SystemClock
 from thingmind.registry import DeviceDriver, Home, Registry
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from thingmind.bus import EventBus
     from thingmind.resolve import Context
     from thingmind.store import Store
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def _write(store: Store, batch: list[Event]) -> None:
+    store.append(batch)
+    store.flush()
 
 
 class _MirroringDriver:
@@ -120,7 +126,12 @@ class Brain:
         """Keep a service call in the event log."""
         data: dict[str, StateValue] = {"service": service, **params}
         self._pending.append(
-            Event(kind=EventKind.ACTION, time=self._clock.now(), device_id=device_id, data=data)
+            Event(
+                kind=EventKind.ACTION,
+                time=self._clock.now(),
+                device_id=device_id,
+                data=data,
+            )
         )
 
     def flush(self) -> None:
@@ -136,8 +147,12 @@ class Brain:
 
     async def run(self, *, flush_every: float = 0.5) -> None:
         """Consume device events from the bus until cancelled or the bus closes."""
-        async with self._bus.subscribe(kinds={EventKind.STATE_CHANGED, EventKind.ANOMALY_LABEL}) as sub:
-            flusher = asyncio.create_task(self._flush_loop(flush_every), name="brain-flush")
+        async with self._bus.subscribe(
+            kinds={EventKind.STATE_CHANGED, EventKind.ANOMALY_LABEL}
+        ) as sub:
+            flusher = asyncio.create_task(
+                self._flush_loop(flush_every), name="brain-flush"
+            )
             try:
                 async for event in sub:
                     self.events_seen += 1
@@ -145,9 +160,13 @@ class Brain:
                         continue  # our own mirror, already applied
                     if event.kind is EventKind.STATE_CHANGED and event.device_id:
                         try:
-                            changed = self.registry.set_state(event.device_id, event.data)
+                            changed = self.registry.set_state(
+                                event.device_id, event.data
+                            )
                         except (KeyError, ValueError) as err:
-                            _LOGGER.warning("ignored event for %s: %s", event.device_id, err)
+                            _LOGGER.warning(
+                                "ignored event for %s: %s", event.device_id, err
+                            )
                             continue
                         if not changed:
                             continue  # an echo of what a command already applied
@@ -164,5 +183,4 @@ class Brain:
             await asyncio.sleep(every)
             if self._store is not None and self._pending:
                 batch, self._pending = self._pending, []
-                store = self._store
-                await loop.run_in_executor(None, lambda: (store.append(batch), store.flush()))
+                await loop.run_in_executor(None, _write, self._store, batch)

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import logging
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from thingmind.core import ServiceError, StateValue
 from thingmind.nlu import ParsedCommand
-from thingmind.registry import DeviceDriver, Registry
 from thingmind.resolve import Context, Resolution, Resolver
+
+if TYPE_CHECKING:
+    from thingmind.registry import DeviceDriver, Registry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,7 +96,9 @@ class Conversation:
         if not resolution.clarify:
             for action in resolution.actions:
                 if action.device_id not in before:
-                    before[action.device_id] = dict(self._registry.state(action.device_id))
+                    before[action.device_id] = dict(
+                        self._registry.state(action.device_id)
+                    )
                 try:
                     self._driver.call(action.device_id, action.service, action.params)
                 except ServiceError as err:

@@ -11,8 +11,7 @@ DEFAULT_MODEL = "default"
 def cache_dir() -> Path:
     """The folder models are cached in: ``$THINGMIND_CACHE`` or ``~/.cache/thingmind``."""
     env = os.environ.get("THINGMIND_CACHE")
-    base = Path(env) if env else Path.home() / ".cache" / "thingmind"
-    return base
+    return Path(env) if env else Path.home() / ".cache" / "thingmind"
 
 
 def models_dir() -> Path:

@@ -68,7 +68,11 @@ class RichProgress:
             table.add_column(col, justify="left" if col == "intent" else "right")
         for name, prf in sorted(report.test_metrics.per_intent.items()):
             table.add_row(
-                name, f"{prf.precision:.3f}", f"{prf.recall:.3f}", f"{prf.f1:.3f}", str(prf.tp + prf.fn)
+                name,
+                f"{prf.precision:.3f}",
+                f"{prf.recall:.3f}",
+                f"{prf.f1:.3f}",
+                str(prf.tp + prf.fn),
             )
         self._console.print(table)
         m, t = report.metrics, report.test_metrics

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path  # noqa: TC003  (typer reads annotations at run time)
+from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Annotated, NoReturn
 

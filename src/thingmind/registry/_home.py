@@ -8,12 +8,12 @@ from __future__ import annotations
 
 # Imported at run time, not under TYPE_CHECKING: typing.get_type_hints (pydantic,
 # the API's models) must be able to resolve these public dataclasses' fields.
-from collections.abc import Mapping  # noqa: TC003
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from thingmind.core import Domain, StateValue  # noqa: TC001
+from thingmind.core import Domain, StateValue
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 

@@ -83,7 +83,7 @@ class World:
             stable across processes).
         """
         key = ":".join(str(n) for n in (self.seed, *names))
-        return random.Random(key)  # noqa: S311 - simulation, not cryptography
+        return random.Random(key)
 
     # ---------------------------------------------------------------- time
 
