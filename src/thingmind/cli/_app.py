@@ -32,11 +32,12 @@ COMMAND_MODULES: list[str] = [
     "thingmind.cli._state",
     "thingmind.cli._sim",
     "thingmind.cli._nlu",  # say, predict, train, eval, export
-    "thingmind.cli._demo",  # demo, serve
+    "thingmind.cli._demo",  # demo
+    "thingmind.cli._serve",  # serve
 ]
 """Modules whose ``COMMANDS`` make up the app, in help order."""
 OPTIONAL_MODULES: frozenset[str] = frozenset(
-    {"thingmind.cli._nlu", "thingmind.cli._demo"}
+    {"thingmind.cli._nlu", "thingmind.cli._demo", "thingmind.cli._serve"}
 )
 """Modules that may fail to import; their commands are then left out."""
 

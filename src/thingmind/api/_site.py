@@ -1,0 +1,386 @@
+"""The site behind the API: the brain, its store and bus, and the device layer.
+
+Everything that reads or changes the brain runs on the event loop's thread: the bus
+is not thread-safe, and the brain's registry is shared with its event consumer.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+import logging
+import math
+from typing import TYPE_CHECKING
+import uuid
+
+from thingmind.api._downsample import json_safe_state
+from thingmind.api._errors import ApiError, ErrorCode, not_found
+from thingmind.api._models import (
+    ActionTaken,
+    AreaOut,
+    ConversationErrorCode,
+    ConversationRequest,
+    ConversationResponse,
+    DeviceOut,
+    FloorOut,
+    IntentResponse,
+    PlainSpeech,
+    ResponseData,
+    ResponseType,
+    ServiceResult,
+    Speech,
+    Target,
+    TargetType,
+    Understood,
+)
+from thingmind.bus import BusError
+from thingmind.core import Event, EventKind, ServiceError, StateValue
+from thingmind.registry import ServiceCallError, ServiceFailure, domain_spec
+from thingmind.resolve import Context, FailReason
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from thingmind.api._metrics import ApiMetrics
+    from thingmind.brain import Brain, TurnResult
+    from thingmind.bus import EventBus
+    from thingmind.core import Clock
+    from thingmind.registry import Area, Device, DeviceDriver, Home
+    from thingmind.store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+_MAX_CONVERSATIONS = 1000  # remembered conversation ids (speaker area), oldest dropped
+
+_ERROR_CODES: dict[FailReason, ConversationErrorCode] = {
+    FailReason.NOT_ABOUT_SITE: ConversationErrorCode.NO_INTENT_MATCH,
+    FailReason.NO_SUCH_DEVICE: ConversationErrorCode.NO_VALID_TARGETS,
+    FailReason.NO_SUCH_AREA: ConversationErrorCode.NO_VALID_TARGETS,
+    FailReason.NOTHING_IN_SCOPE: ConversationErrorCode.NO_VALID_TARGETS,
+}
+
+
+def _finite(number: float) -> float:
+    return number if math.isfinite(number) else 0.0
+
+
+class Site:
+    """One site served by the API."""
+
+    def __init__(
+        self,
+        *,
+        brain: Brain,
+        store: Store | None,
+        bus: EventBus,
+        driver: DeviceDriver,
+        clock: Clock,
+        metrics: ApiMetrics,
+        site_id: str = "home",
+        name: str = "Home",
+        model_version: str = "",
+    ) -> None:
+        """Wire the API to a running brain.
+
+        Args:
+            brain: The brain (its registry holds the live state).
+            store: Where history is (None: no history).
+            bus: The event bus the brain and the devices share.
+            driver: The device layer the brain was built with (the simulator, MQTT).
+            clock: The site's clock (the simulator's virtual one in the demo).
+            metrics: Where to count.
+            site_id: The site's id.
+            name: The site's name.
+            model_version: The language model's version, for ``/api/sites``.
+        """
+        self.brain = brain
+        self.store = store
+        self.bus = bus
+        self.driver = driver
+        self.clock = clock
+        self.metrics = metrics
+        self.id = site_id
+        self.name = name
+        self.model_version = model_version
+        self._conversations: OrderedDict[str, Context] = OrderedDict()
+        metrics.devices.set(len(self.home.devices))
+        metrics.on_render(lambda: metrics.events_seen.set(brain.events_seen))
+
+    @property
+    def home(self) -> Home:
+        """The site's floors, areas and devices."""
+        return self.brain.registry.home
+
+    # ------------------------------------------------------------- lookups
+
+    def device(self, device_id: str) -> Device:
+        """Return a device, or raise a 404 naming ``path.device_id``."""
+        if not self.home.has_device(device_id):
+            err = not_found("device", device_id, field="path.device_id")
+            raise err
+        return self.home.device(device_id)
+
+    def floor_of(self, area_id: str | None) -> str | None:
+        """Return the floor id of an area (None for none)."""
+        if area_id is None or not self.home.has_area(area_id):
+            return None
+        return self.home.area(area_id).floor
+
+    def device_out(self, device: Device) -> DeviceOut:
+        """Describe a device with its live state."""
+        spec = domain_spec(device.type)
+        return DeviceOut(
+            id=device.id,
+            name=device.name,
+            type=device.type,
+            aliases=list(device.aliases),
+            area=device.area,
+            floor=self.floor_of(device.area),
+            device_class=device.device_class,
+            state=json_safe_state(self.brain.registry.state(device.id)),
+            services=list(spec.services),
+            read_only=spec.read_only,
+        )
+
+    def area_out(self, area: Area) -> AreaOut:
+        """Describe an area and its devices."""
+        devices = self.brain.registry.devices_in_area(area.id)
+        return AreaOut(
+            id=area.id,
+            name=area.name,
+            aliases=list(area.aliases),
+            floor=area.floor,
+            outdoor=area.outdoor,
+            devices=[d.id for d in devices],
+        )
+
+    def floors_out(self) -> list[FloorOut]:
+        """Describe every floor."""
+        return [
+            FloorOut(
+                id=floor.id,
+                name=floor.name,
+                aliases=list(floor.aliases),
+                areas=[a.id for a in self.brain.registry.areas_on_floor(floor.id)],
+            )
+            for floor in self.home.floors
+        ]
+
+    # ------------------------------------------------------------- actions
+
+    def _publish(self, event: Event) -> None:
+        try:
+            self.bus.publish_nowait(event)
+        except BusError as err:  # a slow subscriber; the action itself is done
+            _LOGGER.warning("event not published: %s", err)
+
+    def _announce_action(
+        self, device_id: str, service: str, params: Mapping[str, StateValue], user: str
+    ) -> None:
+        data: dict[str, StateValue] = {"service": service, **params}
+        self._publish(
+            Event(
+                kind=EventKind.ACTION,
+                time=self.clock.now(),
+                device_id=device_id,
+                data=data,
+                source=f"user:{user}",
+            )
+        )
+
+    def call_service(
+        self,
+        device_id: str,
+        service: str,
+        params: Mapping[str, StateValue],
+        *,
+        user: str,
+    ) -> ServiceResult:
+        """Carry out a service on a device, as the brain's own actions are.
+
+        Args:
+            device_id: The device.
+            service: The service.
+            params: Its parameters.
+            user: Who asked.
+
+        Returns:
+            What changed, and the device's state afterwards.
+
+        Raises:
+            ApiError: 404 for an unknown device or service, 422 when refused.
+        """
+        device = self.device(device_id)
+        spec = domain_spec(device.type)
+        if service not in spec.services:
+            valid = ", ".join(spec.services) or "none"
+            msg = f"{device.type} has no service {service!r} (valid: {valid})"
+            raise ApiError(404, ErrorCode.NOT_FOUND, msg, field="path.service")
+        try:
+            changed = self.driver.call(device_id, service, params)
+        except ServiceCallError as err:
+            self.metrics.service_calls.labels("refused").inc()
+            field = "body.params"
+            if err.key is not None:
+                in_params = err.key in params
+                field = f"body.params.{err.key}" if in_params else "body.params"
+            status = 404 if err.reason is ServiceFailure.UNKNOWN_SERVICE else 422
+            raise ApiError(
+                status,
+                ErrorCode.SERVICE_REFUSED,
+                str(err),
+                field=field,
+                reason=err.reason.value,
+            ) from err
+        except ServiceError as err:
+            self.metrics.service_calls.labels("refused").inc()
+            raise ApiError(
+                422, ErrorCode.SERVICE_REFUSED, str(err), field="body.params"
+            ) from err
+        self.brain.record_action(device_id, service, params)
+        if changed:
+            self.brain.apply_state(device_id, changed, source="command")
+        self._announce_action(device_id, service, params, user)
+        self.metrics.service_calls.labels("ok").inc()
+        return ServiceResult(
+            device_id=device_id,
+            service=service,
+            changes=json_safe_state(changed),
+            state=json_safe_state(self.brain.registry.state(device_id)),
+        )
+
+    # ------------------------------------------------------------- conversation
+
+    def _context(self, request: ConversationRequest, user: str) -> Context:
+        if request.area_id is not None and not self.home.has_area(request.area_id):
+            msg = f"no area {request.area_id!r}"
+            raise ApiError(422, ErrorCode.VALIDATION_ERROR, msg, field="body.area_id")
+        if request.device_id is not None and not self.home.has_device(
+            request.device_id
+        ):
+            msg = f"no device {request.device_id!r}"
+            raise ApiError(422, ErrorCode.VALIDATION_ERROR, msg, field="body.device_id")
+        remembered = (
+            self._conversations.get(request.conversation_id)
+            if request.conversation_id
+            else None
+        )
+        area = request.area_id
+        device = request.device_id
+        if area is None and device is None and remembered is not None:
+            area, device = remembered.area, remembered.device
+        return Context(area=area, device=device, user=user)
+
+    def _remember(self, conversation_id: str, context: Context) -> None:
+        self._conversations[conversation_id] = context
+        self._conversations.move_to_end(conversation_id)
+        while len(self._conversations) > _MAX_CONVERSATIONS:
+            self._conversations.popitem(last=False)
+
+    def converse(
+        self, request: ConversationRequest, *, user: str
+    ) -> ConversationResponse:
+        """Understand and carry out a sentence; answer in Home Assistant's shape.
+
+        Args:
+            request: The sentence and who says it from where.
+            user: Who speaks (from the token).
+
+        Returns:
+            The answer, and exactly what was done.
+
+        Raises:
+            ApiError: 422 for an unsupported language or an unknown area or device.
+        """
+        language = request.language or "en"
+        if language.lower().split("-")[0] != "en":
+            msg = (
+                f"language {language!r} is not supported; thingmind speaks English (en)"
+            )
+            raise ApiError(422, ErrorCode.UNSUPPORTED, msg, field="body.language")
+        context = self._context(request, user)
+        conversation_id = request.conversation_id or uuid.uuid4().hex
+        result = self.brain.handle_text(request.text, context=context)
+        self._remember(conversation_id, context)
+        response = self._answer(result, language)
+        for action in [] if result.clarify else result.resolution.actions:
+            self._announce_action(action.device_id, action.service, action.params, user)
+        self.metrics.conversations.labels(response.response_type.value).inc()
+        self.metrics.conversation_seconds.observe(result.latency_ms / 1000)
+        return ConversationResponse(
+            response=response,
+            conversation_id=conversation_id,
+            continue_conversation=result.clarify,
+            actions=self._actions(result),
+            refused=result.refused,
+            understood=Understood(
+                intents=[c.intent.value for c in result.parsed.clauses],
+                confidence=_finite(result.parsed.confidence),
+                model_version=result.parsed.model_version or self.model_version,
+            ),
+            latency_ms=result.latency_ms,
+        )
+
+    def _target(self, device_id: str) -> Target:
+        name = (
+            self.home.device(device_id).name
+            if self.home.has_device(device_id)
+            else device_id
+        )
+        return Target(type=TargetType.ENTITY, name=name, id=device_id)
+
+    def _actions(self, result: TurnResult) -> list[ActionTaken]:
+        if result.clarify:
+            return []
+        return [
+            ActionTaken(
+                device_id=action.device_id,
+                name=self._target(action.device_id).name,
+                service=action.service,
+                params=json_safe_state(action.params),
+                changes=json_safe_state(result.changes.get(action.device_id, {})),
+            )
+            for action in result.resolution.actions
+        ]
+
+    def _answer(self, result: TurnResult, language: str) -> IntentResponse:
+        resolution = result.resolution
+        acted = list(dict.fromkeys(a.device_id for a in resolution.actions))
+        data = ResponseData()
+        if result.clarify:
+            kind = ResponseType.QUERY_ANSWER
+        elif acted and (result.changes or not result.refused):
+            kind = ResponseType.ACTION_DONE
+            failed = [d for d in acted if result.refused and d not in result.changes]
+            data = ResponseData(
+                targets=[self._target(d) for d in acted],
+                success=[self._target(d) for d in acted if d not in failed],
+                failed=[self._target(d) for d in failed],
+            )
+        elif resolution.reads:
+            kind = ResponseType.QUERY_ANSWER
+            data = ResponseData(
+                targets=[self._target(d) for d in resolution.reads],
+                success=[self._target(d) for d in resolution.reads],
+            )
+        elif not result.refused and not resolution.failures:
+            kind = ResponseType.ACTION_DONE
+        else:
+            kind = ResponseType.ERROR
+            reason = resolution.failures[0].reason if resolution.failures else None
+            code = (
+                ConversationErrorCode.NO_INTENT_MATCH
+                if not result.parsed.clauses
+                else _ERROR_CODES.get(reason, ConversationErrorCode.FAILED_TO_HANDLE)
+                if reason is not None
+                else ConversationErrorCode.UNKNOWN
+            )
+            data = ResponseData(
+                failed=[self._target(d) for d in acted],
+                code=code,
+            )
+        return IntentResponse(
+            response_type=kind,
+            language=language,
+            speech=Speech(plain=PlainSpeech(speech=result.answer)),
+            data=data,
+        )

@@ -1,0 +1,185 @@
+"""A live server on the small web-test home, a tiny trained model, and headless Chromium.
+
+Chromium is Debian's (``apt install chromium chromium-driver``), launched from
+``/usr/bin/chromium``; Playwright's own browser downloads are never used. Tests skip,
+saying why, when Chromium, Playwright or the training stack is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import os
+from pathlib import Path
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from thingmind.api import create_app
+from thingmind.brain import Brain
+from thingmind.bus import EventBus
+from thingmind.core import Event, EventKind, ManualClock
+from thingmind.registry import LocalDriver, Registry, parse_home
+from thingmind.store import SqliteStore
+from web._home import HOME_YAML, train_tiny_model
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Browser, ViewportSize
+
+CHROMIUM = Path(os.environ.get("THINGMIND_CHROMIUM", "/usr/bin/chromium"))
+"""The system Chromium the tests drive."""
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TOKEN = "web-test-token-0123"  # noqa: S105
+T0 = 1_705_276_800.0
+"""The site's clock (2024-01-15 00:00 UTC)."""
+SCREENSHOTS = Path(
+    os.environ.get("THINGMIND_SCREENSHOTS", "test-artifacts/screenshots")
+)
+"""Where the tests save their screenshots."""
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Until pyproject.toml lists it (--strict-markers).
+    config.addinivalue_line("markers", "browser: drives headless Chromium (Playwright)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveSite:
+    """A running server and what the tests need to check on it."""
+
+    url: str
+    brain: Brain
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt install chromium chromium-driver)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the Python package playwright is not installed"
+    )
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model trained on the test home (half a minute to minutes on two cores).
+
+    ``THINGMIND_WEB_TEST_MODEL`` names a folder to reuse one trained before (by
+    ``tests/web/_home.py:train_tiny_model``), to iterate on the dashboard quickly.
+    """
+    reuse = os.environ.get("THINGMIND_WEB_TEST_MODEL")
+    if reuse and (Path(reuse) / "model.onnx").is_file():
+        return Path(reuse)
+    pytest.importorskip("torch", reason="the training stack ([train] extra) is missing")
+    return train_tiny_model(tmp_path_factory.mktemp("web-model") / "default")
+
+
+def _seed_history(store: SqliteStore) -> None:
+    # A day of kitchen temperatures, one a minute, with a warm spell and its alert.
+    store.append(
+        Event(
+            kind=EventKind.STATE_CHANGED,
+            time=T0 - 86_400 + i * 60,
+            device_id="sensor.kitchen_temperature",
+            data={
+                "value": round(
+                    20 + 2 * ((i % 240) / 240) + (3 if 900 < i < 960 else 0), 2
+                )
+            },
+            source="sim",
+        )
+        for i in range(1440)
+    )
+    store.append(
+        [
+            Event(
+                kind=EventKind.ALERT,
+                time=T0 - 86_400 + 930 * 60,
+                device_id="sensor.kitchen_temperature",
+                data={"message": "kitchen unusually warm", "severity": "warning"},
+                source="rule:kitchen_warm",
+            )
+        ]
+    )
+    store.flush()
+
+
+class _Server:
+    def __init__(self, app: Any) -> None:
+        import uvicorn  # noqa: PLC0415
+
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="web-test-server")
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                msg = "the test server did not start"
+                raise RuntimeError(msg)
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_site(model_dir: Path, tmp_path: Path) -> Iterator[LiveSite]:
+    from thingmind.nlu import OnnxTagger  # noqa: PLC0415
+
+    home = parse_home(HOME_YAML, source="web-test-home")
+    devices = LocalDriver(Registry(home))
+    bus = EventBus()
+    store = SqliteStore(tmp_path / "history.db", flush_interval=None)
+    store.open()
+    _seed_history(store)
+    clock = ManualClock(T0)
+    brain = Brain(
+        home=home,
+        parser=OnnxTagger(model_dir),
+        driver=devices,
+        bus=bus,
+        store=store,
+        clock=clock,
+    )
+    app = create_app(
+        brain=brain,
+        driver=devices,
+        bus=bus,
+        store=store,
+        auth=TOKEN,
+        clock=clock,
+        site_name="Test home",
+    )
+    with _Server(app) as url:
+        yield LiveSite(url=url, brain=brain)
+    store.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
