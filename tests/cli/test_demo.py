@@ -22,7 +22,19 @@ def test_demo_runs_the_site_and_stores_its_events(
     db = tmp_path / "demo.db"
     result = CliRunner().invoke(
         app,
-        ["demo", "--duration", "2", "--speed", "3000", "--db", str(db), "--say", "hello"],
+        [
+            "demo",
+            "--duration",
+            "2",
+            "--speed",
+            "3000",
+            "--db",
+            str(db),
+            "--say",
+            "hello",
+            "--port",
+            "0",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "thingmind train --default" in result.output  # says how to get understanding

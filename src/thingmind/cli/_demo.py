@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 import functools
 import json
 from pathlib import Path
+import secrets
 import sys
 import tempfile
 import time
@@ -75,9 +77,24 @@ def demo(
     db: Annotated[
         Path | None, typer.Option(help="SQLite file for the history.")
     ] = None,
+    port: Annotated[
+        int, typer.Option(help="Dashboard port (0: no web server).")
+    ] = 8321,
+    host: Annotated[str, typer.Option(help="Dashboard address.")] = "127.0.0.1",
 ) -> None:
-    """Run a scenario pack live: devices change, and you can type commands to it."""
-    asyncio.run(_demo(scenario, speed, seed, duration, say or [], area, db))
+    """Run a scenario pack live: devices change, and you can type commands to it.
+
+    The dashboard is served on http://HOST:PORT; its address, with its access token,
+    is printed at start.
+    """
+    web = _Web(host=host, port=port) if port else None
+    asyncio.run(_demo(scenario, speed, seed, duration, say or [], area, db, web))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Web:
+    host: str
+    port: int
 
 
 async def _demo(
@@ -88,6 +105,7 @@ async def _demo(
     say: list[str],
     area: str | None,
     db: Path | None,
+    web: _Web | None,
 ) -> None:
     from rich.console import Console  # noqa: PLC0415
 
@@ -171,6 +189,23 @@ async def _demo(
             asyncio.create_task(brain.run(), name="brain"),
             asyncio.create_task(watch(), name="watch"),
         ]
+        if web is not None:
+            from thingmind.cli._serve import run_server  # noqa: PLC0415
+
+            server = run_server(
+                brain,
+                store,
+                bus,
+                driver=sim,
+                host=web.host,
+                port=web.port,
+                token=secrets.token_urlsafe(16),
+                clock=sim.clock,
+                site_id=scenario.name,
+                site_name=f"The {scenario.name} scenario",
+                model_version=parser.version,
+            )
+            tasks.append(asyncio.create_task(server, name="web"))
         try:
             if interactive:
                 await commands()
