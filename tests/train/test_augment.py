@@ -77,3 +77,31 @@ def test_augment_varies_the_sentence() -> None:
     ex = _example()
     outs = {augment(ex, random.Random(seed)).words for seed in range(100)}  # noqa: S311
     assert len(outs) > 30
+
+
+def test_augment_off_slip_only_in_turn_off() -> None:
+    off = build_example(
+        [
+            ClauseSeg(
+                intent=Intent.TURN_OFF,
+                pieces=(("turn off", None), ("the", None), ("fan", Slot.TARGET)),
+            )
+        ]
+    )
+    ask = build_example(
+        [
+            ClauseSeg(
+                intent=Intent.ASK_STATE,
+                pieces=(("is", None), ("the fan", Slot.TARGET), ("off", Slot.STATE)),
+            )
+        ]
+    )
+    slipped = {
+        augment(off, random.Random(seed)).words[1].lower()  # noqa: S311
+        for seed in range(300)
+    }
+    assert "of" in slipped
+    for seed in range(300):
+        out = augment(ask, random.Random(seed))  # noqa: S311
+        assert "of" not in [w.lower() for w in out.words]
+        check_example(out)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+import random
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from thingmind.registry import Home
 
 _LOGGER = logging.getLogger(__name__)
+
+AUGMENT_SHARE = 0.35
+"""Share of training sentences that get augmentation noise."""
 
 CHECKPOINT = "checkpoint.pt"
 """The fp32 torch weights kept beside the ONNX graph, so a site can adapt from them."""
@@ -74,10 +78,15 @@ def _run(
     keep_checkpoint: bool,
     tokenizer_json: Path,
 ) -> TrainReport:
-    from thingmind.train._data import split  # noqa: PLC0415
+    from thingmind.train._data import augment, split  # noqa: PLC0415
 
     t0 = time.monotonic()
     train, val, test = split(examples, seed=config.seed)
+    # Typos, speech-recognition slips, fillers, casing and word order on a share of the
+    # training sentences only: validation and test stay as generated, so their figures
+    # say how well the labels are learned, not how lucky the noise was.
+    rng = random.Random(config.seed)
+    train = [augment(e, rng) if rng.random() < AUGMENT_SHARE else e for e in train]
     encode = make_encoder(str(tokenizer_json))
     result = finetune(
         model, train, val, encode=encode, config=config, progress=progress

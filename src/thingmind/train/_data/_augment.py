@@ -147,6 +147,25 @@ def _asr(ex: _Ex, rng: random.Random) -> None:
                 ex.words[k] = new
 
 
+_SLIPS: dict[str, tuple[str, str, float]] = {
+    "turn_off": ("off", "of", 0.5),
+    "turn_on": ("on", "one", 0.1),
+}
+"""Speech slips that keep the meaning only inside one intent ("turn of the light")."""
+
+
+def _slips(ex: _Ex, rng: random.Random) -> None:
+    for k, w in enumerate(ex.words):
+        slip = _SLIPS.get(ex.ctags[k][2:])
+        if (
+            slip
+            and ex.stags[k] == "O"
+            and w.lower() == slip[0]
+            and rng.random() < slip[2]
+        ):
+            ex.words[k] = slip[1] if not w.isupper() else slip[1].upper()
+
+
 def _fillers(ex: _Ex, rng: random.Random) -> None:
     # only where no slot span continues across the gap
     spots = [
@@ -204,6 +223,7 @@ _OPS = (
     (_politeness, 0.2),
     (_casing, 0.15),
     (_numbers, 0.3),
+    (_slips, 0.3),
 )
 
 
@@ -213,7 +233,8 @@ def augment(example: TaggedExample, rng: random.Random) -> TaggedExample:
     Applies, each with some probability (and at least one): typos inside target, place
     and exception words; speech-recognition slips (lower case, no punctuation, "u" for
     "you", "wots", "pleeease"); a filler word; politeness; casing; a number written as
-    words instead of digits or back.
+    words instead of digits or back; "of" for "off" in turn_off clauses and, rarely,
+    "one" for "on" in turn_on clauses.
 
     Args:
         example: The example.

@@ -20,6 +20,7 @@ Templates are strings of tokens separated by spaces:
 from __future__ import annotations
 
 from dataclasses import dataclass
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -205,6 +206,11 @@ def render(
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(w for w, _, _ in words_of(text))
+
+
 def build_example(segments: Sequence[Segment], *, kind: str = "") -> TaggedExample:
     """Turn segments into a labelled sentence.
 
@@ -221,7 +227,7 @@ def build_example(segments: Sequence[Segment], *, kind: str = "") -> TaggedExamp
     first_intent = ""
     for seg in segments:
         if isinstance(seg, str):
-            for w, _, _ in words_of(seg):
+            for w in _split(seg):
                 words.append(w)
                 ctags.append("O")
                 stags.append("O")
@@ -230,7 +236,7 @@ def build_example(segments: Sequence[Segment], *, kind: str = "") -> TaggedExamp
             first_intent = seg.intent.value
         started = False
         for text, slot in seg.pieces:
-            piece_words = [w for w, _, _ in words_of(text)]
+            piece_words = _split(text)
             for j, w in enumerate(piece_words):
                 words.append(w)
                 ctags.append(f"{'I' if started else 'B'}-{seg.intent.value}")

@@ -47,10 +47,10 @@ from thingmind.train._data._templates import (
     UNKNOWN_AREAS,
     UNKNOWN_THINGS,
 )
-from thingmind.train._data._vocab import VOCAB, say_number
+from thingmind.train._data._vocab import ATTRIBUTE_WORDS, VOCAB, say_number
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
     import random
 
 I = Intent  # noqa: E741 - short alias keeps the tables readable
@@ -59,14 +59,14 @@ INTENT_WEIGHTS: Mapping[Intent, float] = {
     I.TURN_ON: 10, I.TURN_OFF: 10, I.TOGGLE: 1.5, I.SET_VALUE: 8, I.INCREASE: 5,
     I.DECREASE: 5, I.SET_COLOR: 3.5, I.SET_MODE: 2.5, I.OPEN: 4, I.CLOSE: 4, I.STOP: 2,
     I.LOCK: 2.5, I.UNLOCK: 2.5, I.PLAY: 2, I.PAUSE: 2, I.NEXT_TRACK: 1.2,
-    I.PREVIOUS_TRACK: 1.2, I.MUTE: 1.2, I.UNMUTE: 1, I.CLEAN: 2, I.RETURN_HOME: 1.5,
-    I.ARM: 1.5, I.DISARM: 1.5, I.ASK_STATE: 6, I.ASK_VALUE: 7, I.ASK_ANY: 3,
+    I.PREVIOUS_TRACK: 1.2, I.MUTE: 1.3, I.UNMUTE: 1.2, I.CLEAN: 2.5, I.RETURN_HOME: 2,
+    I.ARM: 1.8, I.DISARM: 1.8, I.ASK_STATE: 6, I.ASK_VALUE: 7, I.ASK_ANY: 3,
     I.ASK_ALL: 2.5, I.ASK_WHICH: 2.5, I.ASK_COUNT: 2.5,
 }  # fmt: skip
 """How often each intent is drawn for a single command (feelings have their own recipe)."""
 
 FEELING_WEIGHTS: Mapping[Intent, float] = {
-    I.TOO_DARK: 1, I.TOO_BRIGHT: 0.8, I.TOO_COLD: 1.2, I.TOO_HOT: 1.1, I.TOO_LOUD: 0.8,
+    I.TOO_DARK: 1.05, I.TOO_BRIGHT: 1.1, I.TOO_COLD: 1.1, I.TOO_HOT: 1.05, I.TOO_LOUD: 1,
 }  # fmt: skip
 
 GROUP_ASK = frozenset({I.ASK_ANY, I.ASK_ALL, I.ASK_WHICH, I.ASK_COUNT})
@@ -107,6 +107,10 @@ _SLOT_FILLS = frozenset(
     ]
 )
 NEG_VOCAB: Mapping[str, Sequence[str]] = {**VOCAB, **NEGATIVE_FILLS}
+_BASE_FILLS = (
+    "amount", "state", "all", "lvl", "lvl_up", "lvl_down", "val", "num", "step", "by",
+    "color", "mode",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,18 @@ class SiteGen:
         self.site = site
         self.last_plural = False
         """Whether the last clause's target was plural (for a following "it"/"them")."""
+        self._things: list[tuple[str, str]] | None = None
+        self._areas: list[str] | None = None
+
+    def _unknown_things(self) -> list[tuple[str, str]]:
+        if self._things is None:
+            self._things = [t for t in UNKNOWN_THINGS if not self.site.knows(t[0])]
+        return self._things
+
+    def _unknown_areas(self) -> list[str]:
+        if self._areas is None:
+            self._areas = [a for a in UNKNOWN_AREAS if not self.site.knows(a)]
+        return self._areas
 
     # ----------------------------------------------------------- fills
 
@@ -186,41 +202,59 @@ class SiteGen:
         ref: Ref | None,
         *,
         number: float | None = None,
+        want: Collection[str] | None = None,
     ) -> dict[str, list[Piece]]:
+        """Slot fills for a clause; only the names in ``want`` (all when None)."""
         site = self.site
-        fills: dict[str, list[Piece]] = {
-            "amount": amount(rng),
-            "state": site.state(rng, dev),
-            "all": all_pieces(rng),
-            "lvl": level_any(rng),
-            "lvl_up": level_up(rng),
-            "lvl_down": level_down(rng),
-            "val": site.value(rng, dev, number=number),
-            "num": site.number(rng, dev),
-            "step": [
+        makers: dict[str, Callable[[], list[Piece]]] = {
+            "amount": lambda: amount(rng),
+            "state": lambda: site.state(rng, dev),
+            "all": lambda: all_pieces(rng),
+            "lvl": lambda: level_any(rng),
+            "lvl_up": lambda: level_up(rng),
+            "lvl_down": lambda: level_down(rng),
+            "val": lambda: site.value(rng, dev, number=number),
+            "num": lambda: site.number(rng, dev),
+            "step": lambda: [
                 (
                     say_number(rng.choice([1, 1, 2, 3, 5, 10]), rng, words=0.6),
                     Slot.VALUE,
                 )
             ],
-            "by": site.by(rng, dev),
-            "color": color(rng),
-            "mode": site.mode(rng, dev),
+            "by": lambda: site.by(rng, dev),
+            "color": lambda: color(rng),
+            "mode": lambda: site.mode(rng, dev),
+        }
+        fills: dict[str, list[Piece]] = {
+            k: make() for k, make in makers.items() if want is None or k in want
         }
         if ref is not None:
             fills["it"] = [("them" if ref.plural else "it", None)]
             fills["is"] = [("are" if ref.plural else "is", None)]
             fills["needs"] = [("need" if ref.plural else "needs", None)]
-        attr = site.attr(rng, dev)
-        if attr is not None:
-            fills["attr"] = attr
-        area = dev.area or (rng.choice(site.areas) if site.areas else None)
-        if area is not None:
-            fills["place"] = site.area_bare(rng, area)
+        if want is None or "attr" in want:
+            attr = site.attr(rng, dev)
+            if attr is not None:
+                fills["attr"] = attr
+        if want is None or "place" in want:
+            area = dev.area or (rng.choice(site.areas) if site.areas else None)
+            if area is not None:
+                fills["place"] = site.area_bare(rng, area)
         return fills
 
+    def _keys(self, dev: Dev, ref: Ref | None) -> set[str]:
+        """The fill names :meth:`_fills` can give for a device (without drawing)."""
+        keys = set(_BASE_FILLS)
+        if ref is not None:
+            keys |= {"it", "is", "needs"}
+        if dev.type == "sensor" or dev.type in ATTRIBUTE_WORDS:
+            keys.add("attr")
+        if dev.area or self.site.areas:
+            keys.add("place")
+        return keys
+
     def _have(
-        self, dev: Dev, fills: Mapping[str, object], ref: Ref | None
+        self, dev: Dev, fills: Collection[str], ref: Ref | None
     ) -> frozenset[str]:
         have = set(fills) | {"loc"}
         if ref is not None:
@@ -310,8 +344,7 @@ class SiteGen:
                 ref = site.group_ref(rng, dev)
             else:
                 ref = site.ref(rng, dev, intent)
-        fills = self._fills(rng, dev, ref, number=number)
-        have = self._have(dev, fills, ref)
+        have = self._have(dev, self._keys(dev, ref), ref)
         if number is not None:
             have = have - {"lvl", "lvl_up", "lvl_down", "num", "by"}
         options = [t for t in compiled()[key] if t.fits(dev.type, have)]
@@ -323,6 +356,7 @@ class SiteGen:
             return None
         tpl = rng.choice(options)
         self.last_plural = ref.plural
+        fills = self._fills(rng, dev, ref, number=number, want=tpl.template.fills)
         pieces = self._render(rng, tpl, fills, ref=ref, dev=dev)
         if exception and ref.group:
             pieces += self._exception(rng, dev, intent)
@@ -369,6 +403,10 @@ class SiteGen:
         )
 
     def _exception(self, rng: random.Random, dev: Dev, intent: Intent) -> list[Piece]:
+        if rng.random() < 0.6:
+            from thingmind.train._data._extra import exception  # noqa: PLC0415
+
+            return exception(rng, self.site, dev, intent)
         site = self.site
         others = [d for d in site.by_type.get(dev.type, []) if d is not dev] or [dev]
         other = rng.choice(others)
@@ -500,51 +538,6 @@ class SiteGen:
         seg = self.clause(rng, intent, dev, ref=ref)
         return [seg] if seg else None
 
-    def except_(self, rng: random.Random) -> list[Segment] | None:
-        got = self.pick(
-            rng,
-            [I.TURN_OFF, I.TURN_ON, I.CLOSE, I.OPEN, I.LOCK, I.SET_VALUE, I.DECREASE],
-        )
-        if got is None:
-            return None
-        intent, dev = got
-        if dev.type in {"scene", "vacuum"}:
-            return None
-        site = self.site
-        kind = site.kind(rng, dev, plural=True)
-        roll = rng.random()
-        if roll < 0.6:
-            loc: list[Piece] = []
-            if rng.random() < 0.35:
-                loc = (
-                    site.floor_place(rng, dev)
-                    if rng.random() < 0.5
-                    else site.any_place(rng)
-                )
-            ref = Ref(
-                np=(*all_pieces(rng), (kind, Slot.TARGET)),
-                loc=tuple(loc),
-                plural=True,
-                group=True,
-            )
-        elif roll < 0.85 or intent not in {I.TURN_OFF, I.TURN_ON}:
-            loc = site.area_place(rng, dev.area) if dev.area else site.any_place(rng)
-            ref = Ref(
-                np=(("everything", Slot.TARGET),),
-                loc=tuple(loc),
-                plural=True,
-                group=True,
-            )
-        else:
-            ref = Ref(
-                np=(("the", None), (kind, Slot.TARGET)),
-                loc=tuple(site.any_place(rng)),
-                plural=True,
-                group=True,
-            )
-        seg = self.clause(rng, intent, dev, ref=ref, exception=True)
-        return [seg] if seg else None
-
     def feeling(self, rng: random.Random) -> list[Segment] | None:
         site = self.site
         intent = weighted(rng, list(FEELING_WEIGHTS), FEELING_WEIGHTS)
@@ -621,7 +614,7 @@ class SiteGen:
     def unknown(self, rng: random.Random) -> list[Segment] | None:
         site = self.site
         if rng.random() < 0.6:
-            things = [t for t in UNKNOWN_THINGS if not site.knows(t[0])]
+            things = self._unknown_things()
             if not things:
                 return None
             name, type_ = rng.choice(things)
@@ -645,7 +638,7 @@ class SiteGen:
             )
             seg = self.clause(rng, intent, dev, ref=ref)
             return [seg] if seg else None
-        areas = [a for a in UNKNOWN_AREAS if not site.knows(a)]
+        areas = self._unknown_areas()
         got = self.pick(
             rng,
             [

@@ -9,11 +9,13 @@ the site lacks, impossible values, and sentences that ask nothing of the site.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from typing import TYPE_CHECKING
 
 from thingmind.nlu import Intent, Slot, TaggedExample
+from thingmind.train._data import _extra as extra
 from thingmind.train._data._build import (
     ClauseSeg,
     Piece,
@@ -43,15 +45,22 @@ _LOGGER = logging.getLogger(__name__)
 I = Intent  # noqa: E741 - short alias keeps the tables readable
 
 RECIPES: Mapping[str, float] = {
-    "single": 0.54,
-    "multi": 0.12,
-    "multi_target": 0.06,
-    "except": 0.05,
-    "feeling": 0.055,
-    "keyword": 0.025,
+    "single": 0.40,
+    "multi": 0.06,
+    "multi2": 0.11,
+    "multi_target": 0.05,
+    "except": 0.07,
+    "feeling": 0.08,
+    "keyword": 0.02,
+    "wish": 0.02,
+    "light_level": 0.025,
+    "vacuum": 0.02,
+    "watering": 0.01,
+    "sensor_question": 0.02,
+    "rare": 0.036,
     "negative": 0.085,
-    "unknown": 0.035,
-    "impossible": 0.015,
+    "unknown": 0.03,
+    "impossible": 0.012,
     "topic": 0.01,
 }
 """Share of each kind of sentence among drawn examples."""
@@ -160,16 +169,50 @@ def _recase(rng: random.Random, ex: TaggedExample) -> TaggedExample:
     )
 
 
+_SLIPS: Mapping[str, tuple[str, str, float]] = {
+    "B-turn_off": ("off", "of", 0.1),
+    "I-turn_off": ("off", "of", 0.1),
+    "B-turn_on": ("on", "one", 0.015),
+    "I-turn_on": ("on", "one", 0.015),
+}
+"""Speech slips kept in the data: "turn of the light" still means turn_off."""
+
+
+def _slip(rng: random.Random, ex: TaggedExample) -> TaggedExample:
+    words = list(ex.words)
+    for k, (w, c, s) in enumerate(
+        zip(ex.words, ex.clause_tags, ex.slot_tags, strict=True)
+    ):
+        slip = _SLIPS.get(c)
+        if slip and s == "O" and w.lower() == slip[0] and rng.random() < slip[2]:
+            words[k] = slip[1] if w.islower() else slip[1].capitalize()
+    if words == list(ex.words):
+        return ex
+    return TaggedExample(
+        words=tuple(words),
+        clause_tags=ex.clause_tags,
+        slot_tags=ex.slot_tags,
+        kind=ex.kind,
+    )
+
+
 def _example(rng: random.Random, segs: list[Segment]) -> TaggedExample:
-    return _recase(rng, build_example(_wrap(rng, segs)))
+    return _slip(rng, _recase(rng, build_example(_wrap(rng, segs))))
 
 
 def _draw(gen: SiteGen, rng: random.Random) -> TaggedExample:
     recipes: dict[str, Callable[[random.Random], list[Segment] | None]] = {
         "single": gen.single,
         "multi": gen.multi,
+        "multi2": functools.partial(extra.multi, gen),
         "multi_target": gen.multi_target,
-        "except": gen.except_,
+        "except": functools.partial(extra.except_, gen),
+        "wish": functools.partial(extra.wish, gen),
+        "light_level": functools.partial(extra.light_level, gen),
+        "vacuum": functools.partial(extra.vacuum, gen),
+        "watering": functools.partial(extra.watering, gen),
+        "sensor_question": functools.partial(extra.sensor_question, gen),
+        "rare": functools.partial(extra.rare, gen),
         "feeling": gen.feeling,
         "keyword": gen.keyword,
         "negative": gen.negative,

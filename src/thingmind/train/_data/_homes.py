@@ -50,6 +50,8 @@ PEOPLE: tuple[str, ...] = (
 ROBOT_NAMES: tuple[str, ...] = (
     "Robbie", "Dusty", "Rosie", "Sweepy", "Hoovy", "Bob", "Wall-E", "Scooter", "Mopsy",
     "Bruno", "Pip", "Roomie", "Zippy", "Dyson", "Crumbs", "Sparky", "Jeeves", "Hal",
+    "Henry", "Moppy", "Scrubby", "Whizz", "Tidy", "Robo", "Sweeper", "Hettie", "Gizmo",
+    "Chip", "Bolt", "Nibbles", "Fluffy", "Rover", "Bertie", "Dustin", "Marvin", "Rumble",
 )  # fmt: skip
 
 SPEAKER_NAMES: tuple[str, ...] = (

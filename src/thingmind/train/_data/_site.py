@@ -64,8 +64,6 @@ TYPE_INTENTS: dict[str, tuple[Intent, ...]] = {
     "valve": (
         I.OPEN,
         I.CLOSE,
-        I.TURN_ON,
-        I.TURN_OFF,
         I.SET_VALUE,
         I.ASK_STATE,
         *_GROUP_ASK,
@@ -207,6 +205,10 @@ class Site:
         for names in self.area_names.values():
             lowered.extend(n.lower() for n in names)
         self.all_names = " | ".join(lowered)
+        self.area_words = frozenset(
+            n.lower() for names in self.area_names.values() for n in names
+        )
+        """Every area name and alias, lower case."""
         self.intents = [i for i in Intent if i in self.by_intent]
         self.keyword_devs = [d for d in self.devs if d.keyword_verbs]
 

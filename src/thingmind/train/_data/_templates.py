@@ -50,7 +50,6 @@ TEMPLATES: Mapping[Intent, tuple[str, ...]] = {
         "@scene {on_v} {ref}",
         "@scene {ref} (scene|mode|) (now|)",
         "@scene (set the scene|set scene) (to|for) {ref}",
-        "@valve (turn on|run) {ref}",
     ),
     I.TURN_OFF: (
         "{off_v} {ref}",
@@ -296,6 +295,9 @@ TEMPLATES: Mapping[Intent, tuple[str, ...]] = {
         "@cover (draw|pull) back {ref}",
         "@cover,valve {ref} (open|up) <value:halfway|half way|half>",
         "@valve (let|get) {ref} (flowing|running)",
+        "@valve (turn on|switch on|run|start) {ref}",
+        "@valve (turn|switch|put) {ref} on",
+        "@valve {ref} on",
     ),
     I.CLOSE: (
         "{close_v} {ref}",
@@ -311,6 +313,8 @@ TEMPLATES: Mapping[Intent, tuple[str, ...]] = {
         "@valve (shut off|turn off|cut off) {ref}",
         "@valve (turn|shut) {ref} off",
         "@valve stop {ref} (flowing|running)",
+        "@valve (switch off|turn off|kill) {ref}",
+        "@valve {ref} off",
     ),
     I.STOP: (
         "stop {ref}",
@@ -611,7 +615,6 @@ FEELINGS: Mapping[Intent, tuple[str, ...]] = {
         "(too dark|too dim) {loc}",
         "i can't see (a thing|anything) {loc}",
         "(it's|it is) pitch black {loc}",
-        "(we need|need) more light {loc}",
         "(it's|it is) {amount} (dim|gloomy) {loc}",
         "(it's|it's getting) dark {loc}",
         "(can't see|cannot see|i can barely see)",
