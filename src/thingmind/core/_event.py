@@ -41,8 +41,9 @@ class Event:
     """Who produced it: ``sim``, ``mqtt``, ``user:alice``, ``rule:porch``."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.kind, EventKind):
-            msg = f"kind must be an EventKind, got {self.kind!r}"
+        kind: object = self.kind  # callers may pass anything at run time
+        if not isinstance(kind, EventKind):
+            msg = f"kind must be an EventKind, got {kind!r}"
             raise TypeError(msg)
         if self.time < 0:
             msg = f"time must be >= 0 Unix seconds, got {self.time!r}"
