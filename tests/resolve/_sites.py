@@ -155,6 +155,109 @@ devices:
      type: binary_sensor, device_class: door, state: {"on": true}}
 """
 
+FLAT_YAML = """
+areas:
+  - {id: hall, name: Hall}
+  - {id: living_room, name: Living Room, aliases: [lounge]}
+  - {id: kitchen, name: Kitchen}
+  - {id: bedroom, name: Bedroom}
+  - {id: bathroom, name: Bathroom}
+devices:
+  - {id: binary_sensor.front_door, name: Front door, area: hall, type: binary_sensor,
+     device_class: door, state: {"on": true}}
+  - {id: lock.front_door, name: Front door lock, area: hall, type: lock,
+     state: {locked: false}}
+  - {id: light.hall, name: Hall light, area: hall, type: light,
+     state: {"on": false, brightness: 0}}
+  - {id: alarm_control_panel.alarm, name: Alarm, area: hall, type: alarm_control_panel,
+     state: {state: disarmed}}
+  - {id: binary_sensor.hall_smoke, name: Hall detector, area: hall, type: binary_sensor,
+     device_class: smoke, state: {"on": false}}
+  - {id: light.reading_lamp, name: Reading lamp, area: living_room, type: light,
+     state: {"on": false, brightness: 0}}
+  - {id: light.living_ceiling, name: Ceiling light, area: living_room, type: light,
+     state: {"on": true, brightness: 60}}
+  - {id: climate.living, name: Thermostat, area: living_room, type: climate,
+     state: {hvac_mode: heat, target_temperature: 20, current_temperature: 19, unit: C}}
+  - {id: vacuum.dusty, name: Dusty, area: living_room, type: vacuum, state: {status: docked}}
+  - {id: binary_sensor.living_motion, name: Lounge sensor, area: living_room,
+     type: binary_sensor, device_class: motion, state: {"on": true}}
+  - {id: switch.kettle, name: Kettle, area: kitchen, type: switch, state: {"on": false}}
+  - {id: light.kitchen, name: Kitchen light, area: kitchen, type: light,
+     state: {"on": true, brightness: 80}}
+  - {id: binary_sensor.kitchen_leak, name: Under sink, area: kitchen, type: binary_sensor,
+     device_class: moisture, state: {"on": false}}
+  - {id: media_player.kitchen_speaker, name: Kitchen speaker, area: kitchen,
+     type: media_player, state: {playing: false, volume: 20, muted: false}}
+  - {id: climate.bedroom, name: Bedroom heater, area: bedroom, type: climate,
+     state: {hvac_mode: "off", target_temperature: 18, current_temperature: 17, unit: C}}
+  - {id: binary_sensor.bedroom_window, name: Bedroom window, area: bedroom,
+     type: binary_sensor, device_class: window, state: {"on": false}}
+  - {id: binary_sensor.bedroom_presence, name: Bedroom presence, area: bedroom,
+     type: binary_sensor, device_class: occupancy, state: {"on": false}}
+  - {id: light.bedroom, name: Bedroom light, area: bedroom, type: light,
+     state: {"on": false, brightness: 0}}
+  - {id: binary_sensor.bathroom_leak, name: Bathroom floor, area: bathroom,
+     type: binary_sensor, device_class: moisture, state: {"on": true}}
+"""
+"""A flat whose traps are about what a device can do: "Front door" is the door contact
+and "Front door lock" the lock; leak, smoke and motion sensors are named without those
+words; one vacuum, one alarm panel, two thermostats in two rooms."""
+
+WORKS_YAML = """
+areas:
+  - {id: line_1, name: Line 1, aliases: [line one]}
+  - {id: line_2, name: Line 2, aliases: [line two]}
+  - {id: press_shop, name: Press Shop}
+devices:
+  - {id: sensor.line_1_pressure, name: Line 1 pressure, area: line_1, type: sensor,
+     device_class: pressure, state: {value: 4.2, unit: bar}}
+  - {id: sensor.line_1_vibration, name: Line 1 vibration, area: line_1, type: sensor,
+     state: {value: 2.1, unit: mm/s}}
+  - {id: sensor.line_1_power, name: Line 1 meter, area: line_1, type: sensor,
+     device_class: power, state: {value: 1500, unit: W}}
+  - {id: sensor.line_1_oil, name: Line 1 oil, area: line_1, type: sensor,
+     state: {value: 55, unit: "°C"}}
+  - {id: binary_sensor.line_1_fault, name: Line 1 fault, area: line_1,
+     type: binary_sensor, device_class: problem, state: {"on": false}}
+  - {id: fan.line_1_extractor, name: Line 1 extractor, area: line_1, type: fan,
+     state: {"on": false, percentage: 0}}
+  - {id: sensor.line_2_pressure, name: Line 2 pressure, area: line_2, type: sensor,
+     device_class: pressure, state: {value: 3.6, unit: bar}}
+  - {id: sensor.line_2_drive, name: Line 2 drive, area: line_2, type: sensor,
+     device_class: vibration, state: {value: 7.5, unit: mm/s}}
+  - {id: binary_sensor.line_2_jam, name: Line 2 jam detector, area: line_2,
+     type: binary_sensor, device_class: problem, state: {"on": true}}
+  - {id: fan.line_2_extractor, name: Line 2 extractor, area: line_2, type: fan,
+     state: {"on": false, percentage: 0}}
+  - {id: fan.press_extractor, name: Press extractor, area: press_shop, type: fan,
+     state: {"on": false, percentage: 0}}
+  - {id: switch.press_1, name: Press 1, area: press_shop, type: switch, state: {"on": true}}
+"""
+"""A works whose sensors are named and classed unevenly: the line 1 vibration sensor has
+no device class, the line 2 one has no "vibration" in its name, the fault sensors are
+"fault" and "jam detector"."""
+
+TWO_VACUUMS_YAML = """
+floors:
+  - {id: ground, name: Ground floor, aliases: [downstairs]}
+  - {id: first, name: First floor, aliases: [upstairs]}
+areas:
+  - {id: lounge, name: Lounge, floor: ground}
+  - {id: kitchen, name: Kitchen, floor: ground}
+  - {id: landing, name: Landing, floor: first}
+devices:
+  - {id: vacuum.down, name: Downstairs robot, area: lounge, type: vacuum,
+     state: {status: docked}}
+  - {id: vacuum.up, name: Upstairs robot, area: landing, type: vacuum,
+     state: {status: docked}}
+  - {id: climate.only, name: Thermostat, area: lounge, type: climate,
+     state: {hvac_mode: heat, target_temperature: 20, current_temperature: 19, unit: C}}
+  - {id: light.kitchen, name: Kitchen light, area: kitchen, type: light,
+     state: {"on": true, brightness: 50}}
+"""
+"""Two vacuums on two floors and one thermostat."""
+
 Changes = dict[str, dict[str, StateValue]]
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from thingmind.core import Domain
 from thingmind.resolve._text import (
     FUZZY_MIN_LEN,
     FUZZY_MIN_SIMILARITY,
@@ -23,9 +25,18 @@ from thingmind.resolve._text import (
     tokens,
 )
 from thingmind.resolve._vocab import (
+    ATTRIBUTE_SENSOR_KIND,
+    ATTRIBUTE_UNITS,
     ATTRIBUTE_WORDS,
+    CLASS_ATTRIBUTE,
+    DEMONSTRATIVES,
+    DETERMINERS,
     FILLER_WORDS,
+    GENERIC_ATTRIBUTE_WORDS,
+    GENERIC_QUALIFIERS,
+    KIND_REFERENCES,
     KIND_WORDS,
+    KINDS,
     PRONOUNS,
     SCOPE_WORDS,
     Kind,
@@ -40,6 +51,29 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 _ARTICLES = frozenset({"the", "a", "an", "my", "our", "your"})
+_LEADING_NOISE = DETERMINERS | DEMONSTRATIVES
+"""Words stripped from the front of a said phrase ("this lamp", "some lights")."""
+_POSSESSIVE = re.compile(r"^(.+?)['\u2018\u2019\u02bc`]s$", re.IGNORECASE)
+_DOMAIN_KIND: dict[Domain, str] = {
+    Domain.LIGHT: "light",
+    Domain.SWITCH: "switch",
+    Domain.FAN: "fan",
+    Domain.CLIMATE: "climate",
+    Domain.COVER: "cover",
+    Domain.VALVE: "valve",
+    Domain.LOCK: "lock",
+    Domain.MEDIA_PLAYER: "media",
+    Domain.VACUUM: "vacuum",
+    Domain.ALARM_CONTROL_PANEL: "alarm",
+    Domain.HUMIDIFIER: "humidifier",
+    Domain.WATER_HEATER: "water_heater",
+    Domain.SENSOR: "sensor",
+    Domain.BINARY_SENSOR: "sensor",
+    Domain.SCENE: "scene",
+}
+"""The kind a device is when its names hold no kind word."""
+_SENSOR_KINDS = {kind: attr for attr, kind in ATTRIBUTE_SENSOR_KIND.items()}
+"""Kinds of sensor by what they measure, to the attribute."""
 _CACHE_SIZE = 4096
 _TIE = 0.02
 """Fuzzy scores this close to the best count as equally good."""
@@ -55,6 +89,8 @@ class _Piece:
     """The area/floor id, scope name, kind key or attribute key."""
     word: KindWord | None = None
     """For kinds: the kind word that matched."""
+    generic: bool = False
+    """For attributes: said only by generic words ("reading", "level")."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +121,8 @@ class Phrase:
     """True for plural nouns: act on all of them, never ask which one."""
     pronoun: bool = False
     """True for "it", "them": the previous clause's devices."""
+    kind_ref: bool = False
+    """True when "one"/"ones" stands for the clause's kind ("the one on line 2")."""
 
     @property
     def has_place(self) -> bool:
@@ -134,6 +172,7 @@ class Lexicon:
         self._cache: dict[str, Phrase | None] = {}
         self._area_ids = tuple(a.id for a in registry.areas())
         self._near_cache: dict[str, dict[str, float]] = {}
+        self._ranked_cache: dict[str, tuple[tuple[str, tuple[float, float]], ...]] = {}
         self._build()
         vocab: set[str] = set()
         for _, key in self._t.variants:
@@ -147,6 +186,19 @@ class Lexicon:
         self._by_singular: dict[str, list[str]] = {}
         for word in vocab:
             self._by_singular.setdefault(singular(word), []).append(word)
+        self._device_kind = {
+            d.id: _kind_in_names(d.names) or _DOMAIN_KIND.get(d.type, "everything")
+            for d in registry.devices()
+        }
+        self._sensor_attrs = {
+            d.id: self._measures(d)
+            for d in registry.devices()
+            if d.type is Domain.SENSOR
+        }
+        self._members: dict[str, frozenset[str]] = {
+            key: frozenset(d.id for d in registry.devices() if self._is_member(kind, d))
+            for key, kind in KINDS.items()
+        }
 
     # ------------------------------------------------------------------ tables
 
@@ -186,7 +238,11 @@ class Lexicon:
                 fuzzy=True,
             )
         for text, attr in ATTRIBUTE_WORDS.items():
-            self._add_phrase(tokens(text), _Piece(what="attr", value=attr), fuzzy=True)
+            key = tokens(text)
+            generic = all(w in GENERIC_ATTRIBUTE_WORDS for w in key)
+            self._add_phrase(
+                key, _Piece(what="attr", value=attr, generic=generic), fuzzy=True
+            )
         for filler in FILLER_WORDS:
             self._add_phrase(
                 (filler,), _Piece(what="filler", value=filler), fuzzy=False
@@ -255,8 +311,103 @@ class Lexicon:
         """Return every word (and its singular) of a device's names."""
         return self._t.words.get(device_id, frozenset())
 
+    @staticmethod
+    def is_noise(text: str) -> bool:
+        """Return True for a span of determiners only ("the", "my"): it names nothing."""
+        return all(w in DETERMINERS for w in tokens(text))
+
+    @staticmethod
+    def is_demonstrative(text: str) -> bool:
+        """Return True for "this", "that", "these", "those" said alone."""
+        said = tokens(text)
+        return bool(said) and all(w in DEMONSTRATIVES for w in said)
+
+    def device_kind(self, device_id: str) -> str:
+        """Return the kind of device a device is (its names' kind word, else its type)."""
+        return self._device_kind.get(device_id, "everything")
+
+    def names_place(self, text: str) -> bool:
+        """Return True when a phrase is exactly an area or floor name or alias."""
+        key = key_of(text)
+        return any(p.what in {"area", "floor"} for p in self._t.phrases.get(key, ()))
+
+    def ranked(self, text: str) -> tuple[tuple[str, tuple[float, float]], ...]:
+        """Return every device one of whose names holds all the said words, best first.
+
+        Exact names come first, then names that hold the words among others ("front
+        door" -> "Front door lock"), typos allowed, ordered by how much of the name
+        the words cover and how alike they are.
+        """
+        cached = self._ranked_cache.get(text)
+        if cached is not None:
+            return cached
+        key = _strip_leading(key_of(text))
+        base = _depossess(text)
+        if base is not None:
+            key = _strip_leading(key_of(base))
+        query = [w for w in key if w not in FILLER_WORDS]
+        scores: dict[str, tuple[float, float]] = {}
+        if query:
+            for device_id, name in self._t.variants:
+                score = _name_score(query, name, self)
+                if score is not None and (
+                    device_id not in scores or score > scores[device_id]
+                ):
+                    scores[device_id] = score
+        result = tuple(sorted(scores.items(), key=lambda item: item[1], reverse=True))
+        if len(self._ranked_cache) >= _CACHE_SIZE:
+            self._ranked_cache.clear()
+        self._ranked_cache[text] = result
+        return result
+
+    def _measures(self, device: Device) -> frozenset[str]:
+        found: set[str] = set()
+        by_class = CLASS_ATTRIBUTE.get(device.device_class or "")
+        if by_class is not None:
+            found.add(by_class)
+        unit = device.state.get("unit")
+        if isinstance(unit, str):
+            by_unit = ATTRIBUTE_UNITS.get(unit.strip().casefold())
+            if by_unit is not None:
+                found.add(by_unit)
+        for word in self._t.words.get(device.id, frozenset()):
+            by_word = ATTRIBUTE_WORDS.get(word)
+            if (
+                by_word is not None
+                and by_word in ATTRIBUTE_SENSOR_KIND
+                and word not in GENERIC_ATTRIBUTE_WORDS
+            ):
+                found.add(by_word)
+        for attribute, kind in ATTRIBUTE_SENSOR_KIND.items():
+            if self._parts_match(KINDS[kind], device):
+                found.add(attribute)
+        return frozenset(found)
+
+    def sensor_attributes(self, device_id: str) -> frozenset[str]:
+        """Return what a sensor measures, by its class, unit and name ("temperature")."""
+        return self._sensor_attrs.get(device_id, frozenset())
+
+    def kind_ids(self, key: str) -> frozenset[str]:
+        """Return the ids of every device of a kind (none for unknown kinds)."""
+        return self._members.get(key, frozenset())
+
     def kind_members(self, kind: Kind, device: Device) -> bool:
-        """Return True when a device is of a kind."""
+        """Return True when a device is of a kind (from tables built once)."""
+        members = self._members.get(kind.key)
+        if members is None:
+            return self._is_member(kind, device)
+        return device.id in members
+
+    def _is_member(self, kind: Kind, device: Device) -> bool:
+        if (
+            device.type is Domain.SENSOR
+            and kind.key in _SENSOR_KINDS
+            and _SENSOR_KINDS[kind.key] in self._sensor_attrs.get(device.id, ())
+        ):
+            return True
+        return self._parts_match(kind, device)
+
+    def _parts_match(self, kind: Kind, device: Device) -> bool:
         words = self._t.words.get(device.id, frozenset())
         for part in kind.parts:
             if part.domain is not None and device.type is not part.domain:
@@ -310,11 +461,29 @@ class Lexicon:
         return phrase
 
     def _phrase(self, text: str) -> Phrase | None:
-        key = key_of(text)
+        raw = tuple(text.casefold().split())
+        if _is_kind_ref(raw):
+            return Phrase(text=text, kind_ref=True, plural=raw[-1] == "ones")
+        said = tokens(text)
+        if " ".join(said) in PRONOUNS:
+            return Phrase(text=text, pronoun=True, plural=True)
+        key = _strip_leading(key_of(text))
         if not key:
             return None
-        if " ".join(key) in PRONOUNS or " ".join(tokens(text)) in PRONOUNS:
+        joined = " ".join(key)
+        if joined in PRONOUNS:
             return Phrase(text=text, pronoun=True, plural=True)
+        base = _depossess(text)
+        if base is not None and key not in self._t.exact:
+            # "the lamp's light": the possessor is the device; try it without the 's
+            found = self._read(text, _strip_leading(key_of(base)))
+            if found is not None:
+                return found
+        return self._read(text, key)
+
+    def _read(self, text: str, key: tuple[str, ...]) -> Phrase | None:
+        if not key:
+            return None
         exact = self._t.exact.get(key)
         if exact:
             return Phrase(
@@ -352,11 +521,23 @@ class Lexicon:
             phrase = self._from_pieces(text, pieces)
             if phrase is not None:
                 return phrase
-        return self._fuzzy_devices(text, key)
+        named = self._fuzzy_devices(text, key)
+        if named is not None and named.devices and not named.plural:
+            return named
+        # a kind word with qualifiers that pin nothing ("equipment faults") or that
+        # part of place names share ("line faults" -> the lines' faults)
+        loose = self._decompose(key, lenient=True)
+        if loose is not None:
+            phrase = self._from_pieces(text, loose)
+            if phrase is not None and phrase.kind is not None:
+                return phrase
+        return named
 
     # ------------------------------------------------------------------ decomposition
 
-    def _decompose(self, key: tuple[str, ...]) -> list[_Piece] | None:
+    def _decompose(
+        self, key: tuple[str, ...], *, lenient: bool = False
+    ) -> list[_Piece] | None:
         t = self._t
         out: list[_Piece] = []
         i = 0
@@ -370,11 +551,29 @@ class Lexicon:
                     break
             if found is None:
                 found, step = self._fuzzy_piece(key, i)
+            if found is None and lenient:
+                loose = self._qualifier(key[i])
+                if loose is None:
+                    return None
+                out.extend(loose)
+                i += 1
+                continue
             if found is None:
                 return None
             out.append(_best_piece(found))
             i += step
         return out
+
+    def _qualifier(self, word: str) -> list[_Piece] | None:
+        """Read a word that names no kind, attribute or whole place, or None."""
+        if word in GENERIC_QUALIFIERS:
+            return [_Piece(what="filler", value=word)]
+        if is_number(word) or len(word) < FUZZY_MIN_LEN:
+            return None
+        areas = self.partial_areas((word,))
+        if areas:
+            return [_Piece(what="area", value=a) for a in areas]
+        return None
 
     def _fuzzy_piece(
         self, key: tuple[str, ...], i: int
@@ -412,6 +611,7 @@ class Lexicon:
         kind: str | None = None
         narrow: list[str] = []
         attr: str | None = None
+        generic_attr = False
         plural = False
         meaningful = False
         for piece in pieces:
@@ -446,8 +646,11 @@ class Lexicon:
                     kind = piece.value
                 # "everything" is never one device to ask about
                 plural = plural or piece.word.plural or piece.value == "everything"
-            elif piece.what == "attr":
+            elif piece.what == "attr" and (
+                attr is None or (generic_attr and not piece.generic)
+            ):
                 attr = piece.value
+                generic_attr = piece.generic
         if not meaningful:
             return None
         return Phrase(
@@ -508,6 +711,57 @@ class Lexicon:
 
 
 _MISSING = object()
+
+
+def _strip_leading(key: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop determiners and possessive noise from the front ("this lamp" -> "lamp")."""
+    i = 0
+    while i < len(key) - 1 and key[i] in _LEADING_NOISE:
+        i += 1
+    if i == len(key) - 1 and key[i] in _LEADING_NOISE:
+        return ()
+    return key[i:]
+
+
+def _is_kind_ref(words: tuple[str, ...]) -> bool:
+    """True for "one", "the ones", "that one": the clause's kind, not a name."""
+    rest = [w for w in words if w not in _LEADING_NOISE]
+    return bool(rest) and all(w in KIND_REFERENCES for w in rest)
+
+
+def _depossess(text: str) -> str | None:
+    """Return the phrase with possessive 's dropped from all but its last word, or None."""
+    words = text.split()
+    out: list[str] = []
+    changed = False
+    for i, word in enumerate(words):
+        match = _POSSESSIVE.match(word)
+        if match is not None and (i < len(words) - 1 or len(words) == 1):
+            out.append(match.group(1))
+            changed = True
+        else:
+            out.append(word)
+    return " ".join(out) if changed else None
+
+
+def _kind_in_names(names: Iterable[str]) -> str | None:
+    """Return the kind named by the last kind word of a device's first name that has one."""
+    for name in names:
+        key = tokens(name)
+        found: str | None = None
+        i = 0
+        while i < len(key):
+            for n in (3, 2, 1):
+                word = KIND_WORDS.get(" ".join(key[i : i + n]))
+                if word is not None and i + n <= len(key):
+                    if word.kind != "everything":
+                        found = word.kind
+                    i += n - 1
+                    break
+            i += 1
+        if found is not None:
+            return found
+    return None
 
 
 def _best_piece(pieces: list[_Piece]) -> _Piece:

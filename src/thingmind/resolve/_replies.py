@@ -115,7 +115,8 @@ def failure_text(reason: FailReason, what: str) -> str:
     if reason is FailReason.NO_SUCH_DEVICE:
         return f"I can't find a device called '{what}'"
     if reason is FailReason.NOTHING_IN_SCOPE:
-        return f"There is {what}"
+        # "no lights there": the nouns are plural
+        return f"There are {what}" if what.startswith("no ") else f"There is {what}"
     return f"I couldn't do that ({what})"
 
 

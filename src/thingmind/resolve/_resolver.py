@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from thingmind.core import Domain, StateValue
 from thingmind.nlu import Clause, Intent, ParsedCommand, Slot
+from thingmind.registry import domain_spec
 from thingmind.resolve._commands import (
     Plan,
     Refusal,
@@ -42,12 +43,19 @@ from thingmind.resolve._replies import (
     refusal_text,
 )
 from thingmind.resolve._say import join_or, label, sentence
-from thingmind.resolve._select import KindFilter, Place, Selection, Selector
+from thingmind.resolve._select import (
+    Capable,
+    KindFilter,
+    Place,
+    Selection,
+    Selector,
+)
 from thingmind.resolve._text import tokens
 from thingmind.resolve._values import Values, attribute_of, read_values
 from thingmind.resolve._vocab import (
     ATTRIBUTE_KIND,
     ATTRIBUTE_SENSOR_KIND,
+    GENERIC_ATTRIBUTE,
     KINDS,
 )
 
@@ -144,6 +152,25 @@ _STATE_KIND: Mapping[str, str] = MappingProxyType(
 _FEELINGS = frozenset(
     {_I.TOO_DARK, _I.TOO_BRIGHT, _I.TOO_COLD, _I.TOO_HOT, _I.TOO_LOUD}
 )
+_FEELING_TYPES: Mapping[Intent, tuple[Domain, ...]] = MappingProxyType(
+    {
+        _I.TOO_DARK: (_D.LIGHT,),
+        _I.TOO_BRIGHT: (_D.LIGHT,),
+        _I.TOO_COLD: (_D.CLIMATE,),
+        _I.TOO_HOT: (_D.CLIMATE, _D.FAN),
+        _I.TOO_LOUD: (_D.MEDIA_PLAYER,),
+    }
+)
+"""The types a feeling changes, in order of preference."""
+_INCAPABLE = frozenset({FailReason.READ_ONLY, FailReason.UNSUPPORTED})
+"""Refusals that mean a device cannot do what is asked at all (not just this value)."""
+
+
+def _better_attribute(current: str | None, other: str | None) -> str | None:
+    """Keep a specific attribute; take another one over nothing or a generic one."""
+    if current is None or (current == GENERIC_ATTRIBUTE and other is not None):
+        return other or current
+    return current
 
 
 @dataclass(slots=True)
@@ -184,8 +211,15 @@ class Resolver:
         self._by_id: dict[str, Device] = {d.id: d for d in registry.devices()}
         self._permission = permission
         self._filters = {
-            intent: KindFilter(self._lex, _EVERYTHING.get(intent)) for intent in Intent
+            intent: KindFilter(self._lex, _EVERYTHING.get(intent), registry.devices())
+            for intent in Intent
         }
+        self._defaults: dict[Domain, dict[str, StateValue]] = {
+            t: domain_spec(t).defaults() for t in {d.type for d in registry.devices()}
+        }
+        self._of_type: dict[Domain, list[Device]] = {}
+        for device in registry.devices():
+            self._of_type.setdefault(device.type, []).append(device)
 
     @property
     def registry(self) -> Registry:
@@ -298,6 +332,7 @@ class Resolver:
                 default_kind = ATTRIBUTE_KIND[attribute]
             elif values.unit in {"C", "F", "degrees"}:
                 default_kind = "heating"
+        capable = self._command_capable(intent, values, attribute)
         if intent in {_I.CLEAN, _I.RETURN_HOME} and not clause.slots(Slot.TARGET):
             sel = self._vacuums(clause, speaker_area)
         elif (
@@ -316,13 +351,14 @@ class Resolver:
                 previous=previous,
                 default_kind=default_kind,
                 kind_filter=self._filters[intent],
+                capable=capable,
             )
         if sel.failure is not None:
             reason, what = sel.failure
             acc.fail(reason, index, what, failure_text(reason, what))
             return ()
         for phrase in sel.phrases:
-            attribute = attribute or phrase.attr
+            attribute = _better_attribute(attribute, phrase.attr)
         return self._command(
             index=index,
             intent=intent,
@@ -424,9 +460,13 @@ class Resolver:
             acc.actions.append(action)
             done.append(device)
         if done:
+            done_ids = {d.id for d in done}
             acc.said.append(
                 command_text(
-                    intent, [(d, p) for d, p in plans if d in done], values, states
+                    intent,
+                    [(d, p) for d, p in plans if d.id in done_ids],
+                    values,
+                    states,
                 )
             )
         return tuple(d.id for d in done) or tuple(d.id for d in devices)
@@ -464,6 +504,35 @@ class Resolver:
             return plan_mode(device, state, values)
         return plan_simple(intent, device, state, values)
 
+    def _command_capable(
+        self, intent: Intent, values: Values, attribute: str | None
+    ) -> Capable:
+        """Say whether a device's type can carry out a command at all.
+
+        The plan is tried on the type's full default state, so a sensor cannot be
+        locked and a switch has no temperature, whatever their state now.
+        """
+        known: dict[Domain, bool] = {}
+
+        def capable(device: Device) -> bool:
+            found = known.get(device.type)
+            if found is None:
+                result = self._plan(
+                    intent,
+                    device,
+                    state=self._defaults.get(device.type, {}),
+                    values=values,
+                    attribute=attribute,
+                    any_on=True,
+                )
+                found = not (
+                    isinstance(result, Refusal) and result.reason in _INCAPABLE
+                )
+                known[device.type] = found
+            return found
+
+        return capable
+
     def _vacuums(self, clause: Clause, speaker_area: str | None) -> Selection:
         """The vacuums for "clean X": the place says what to clean, not where they are."""
         vacuums = list(self._registry.devices_of_type(_D.VACUUM))
@@ -494,10 +563,37 @@ class Resolver:
                     if v.area is not None
                     and self._registry.home.area(v.area).floor in floors
                 ]
+        if place is None and len(vacuums) > 1:
+            # nothing said: the one here, else the one on this floor, else ask
+            return self._only_here(vacuums, speaker_area, kind="vacuum")
         if not chosen:
             chosen = vacuums
         return Selection(
             devices=[v.id for v in chosen], named=False, placed=True, kind="vacuum"
+        )
+
+    def _only_here(
+        self, devices: Sequence[Device], speaker_area: str | None, *, kind: str
+    ) -> Selection:
+        """Pick among several devices of a type the one by the speaker, or ask."""
+        near: list[Device] = []
+        if speaker_area is not None:
+            near = [d for d in devices if d.area == speaker_area]
+            floor = self._registry.home.area(speaker_area).floor
+            if not near and floor is not None:
+                near = [
+                    d
+                    for d in devices
+                    if d.area is not None
+                    and self._registry.home.area(d.area).floor == floor
+                ]
+        chosen = near or list(devices)
+        return Selection(
+            devices=[d.id for d in chosen],
+            named=False,
+            placed=True,
+            singular=len(chosen) > 1,
+            kind=kind,
         )
 
     # ------------------------------------------------------------------ feelings
@@ -527,6 +623,14 @@ class Resolver:
                 areas |= place.areas
         if not areas and speaker_area is not None:
             areas = {speaker_area}
+        if not areas:
+            # no room known: the only device of its type in the home will do
+            for kind in _FEELING_TYPES.get(intent, ()):
+                every = self._of_type.get(kind, [])
+                if every:
+                    if len(every) == 1 and every[0].area is not None:
+                        areas = {every[0].area}
+                    break
         if not areas:
             acc.question = "Which room do you mean?"
             acc.failures.append(
@@ -645,6 +749,22 @@ class Resolver:
             )
         elif found_state is not None:
             default_kind = _STATE_KIND.get(found_state[0], "everything")
+        states = _States(self._registry)
+        capable: Capable | None = None
+        if intent is _I.ASK_VALUE and attribute is not None:
+            asked = attribute
+
+            def capable(device: Device) -> bool:
+                return can_answer_attribute(
+                    asked, device, states[device.id], self._measures(asked)
+                )
+
+        elif intent is not _I.ASK_VALUE:
+            asked_test = found_state[1] if found_state else None
+
+            def capable(device: Device) -> bool:
+                return can_answer_state(asked_test, device, states[device.id])
+
         sel = self._sel.select(
             clause,
             parsed,
@@ -652,24 +772,20 @@ class Resolver:
             previous=previous,
             default_kind=default_kind,
             kind_filter=self._filters[intent],
+            capable=capable,
         )
         if sel.failure is not None:
             reason, what = sel.failure
             acc.fail(reason, index, what, failure_text(reason, what))
             return ()
-        for phrase in sel.phrases:
-            if attribute is None and phrase.attr is not None and intent is _I.ASK_VALUE:
-                attribute = phrase.attr
+        if intent is _I.ASK_VALUE:
+            for phrase in sel.phrases:
+                attribute = _better_attribute(attribute, phrase.attr)
         devices = [self._by_id[d] for d in sel.devices]
-        states = {d.id: self._registry.state(d.id) for d in self._by_id.values()}
         able: list[Device]
         if intent is _I.ASK_VALUE:
             if attribute is not None:
-                kind = ATTRIBUTE_SENSOR_KIND.get(attribute)
-                spec = KINDS.get(kind) if kind else None
-
-                def sensor_kind(device: Device) -> bool:
-                    return spec is not None and self._lex.kind_members(spec, device)
+                sensor_kind = self._measures(attribute)
 
                 pool = devices
                 if sel.named:
@@ -740,6 +856,18 @@ class Resolver:
             )
         return tuple(d.id for d in able)
 
+    def _measures(self, attribute: str) -> Callable[[Device], bool]:
+        """Return a test: does a sensor measure this attribute (class, unit or name)?"""
+        kind = ATTRIBUTE_SENSOR_KIND.get(attribute)
+        spec = KINDS.get(kind) if kind else None
+
+        def measures(device: Device) -> bool:
+            if attribute in self._lex.sensor_attributes(device.id):
+                return True
+            return spec is not None and self._lex.kind_members(spec, device)
+
+        return measures
+
     def _related(
         self,
         sel: Selection,
@@ -763,6 +891,19 @@ class Resolver:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+class _States(dict[str, Mapping[str, StateValue]]):
+    """Live device states, read from the registry on first use."""
+
+    def __init__(self, registry: Registry) -> None:
+        super().__init__()
+        self._registry = registry
+
+    def __missing__(self, device_id: str) -> Mapping[str, StateValue]:
+        state = self._registry.state(device_id)
+        self[device_id] = state
+        return state
 
 
 def _effective_intent(intent: Intent, values: Values) -> Intent:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+import re
 from typing import TYPE_CHECKING
 
 from thingmind.nlu import Clause, Intent, ParsedCommand, Slot, Span
 from thingmind.resolve._lexicon import Lexicon, Phrase
 from thingmind.resolve._model import FailReason
 from thingmind.resolve._text import tokens
-from thingmind.resolve._vocab import ATTRIBUTE_KIND, ATTRIBUTE_SENSOR_KIND, KINDS
+from thingmind.resolve._vocab import (
+    ATTRIBUTE_KIND,
+    ATTRIBUTE_SENSOR_KIND,
+    KIND_REFERENCES,
+    KINDS,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -20,9 +27,20 @@ if TYPE_CHECKING:
 _AGGREGATE_QUESTIONS = frozenset(
     {Intent.ASK_ANY, Intent.ASK_ALL, Intent.ASK_WHICH, Intent.ASK_COUNT}
 )
-_EXCEPT_PRONOUNS = frozenset(
-    {"one", "ones", "1", "the one", "the ones", "those", "that"}
-)
+_PHRASE_SLOTS = frozenset({Slot.TARGET, Slot.LOCATION, Slot.EXCEPT})
+_EXCEPT_GAP = frozenset(
+    {
+        "in", "on", "at", "the", "of", "from", "by", "near", "over", "up", "down",
+        "upstairs", "downstairs", "that", "thats", "which", "is", "are", "s", "there",
+        "located", "sitting", "next", "to",
+    }
+)  # fmt: skip
+"""Words that may stand between "the one" and the place that says which one."""
+_POSSESSIVE_END = re.compile(r"['\u2018\u2019\u02bc`]s$", re.IGNORECASE)
+_TIE = 0.02
+
+Capable = Callable[["Device"], bool]
+"""Says whether a device can do what a clause asks."""
 _OUTSIDE_WORDS = frozenset({"outside", "outdoor", "outdoors", "exterior"})
 
 
@@ -132,6 +150,7 @@ class Selector:
         previous: Sequence[str],
         default_kind: str | None,
         kind_filter: KindFilter,
+        capable: Capable | None = None,
     ) -> Selection:
         """Work out the devices a clause is about.
 
@@ -142,17 +161,21 @@ class Selector:
             previous: The devices of the previous clause ("it", "them").
             default_kind: The kind meant when no device is named (from the intent).
             kind_filter: Tells whether a device of a kind fits this intent.
+            capable: Tells whether a device can do what the clause asks; among
+                devices a name fits, those that can are preferred.
 
         Returns:
             The selection, or one carrying a failure.
         """
         sel = Selection()
-        targets = clause.slots(Slot.TARGET)
-        excepts = list(clause.slots(Slot.EXCEPT))
-        locations = list(clause.slots(Slot.LOCATION))
-        merged = _merge_except_locations(excepts, locations, parsed)
-        merged_locations = set(merged.values())
-        locations = [s for s in locations if s not in merged_locations]
+        spans = self._spans(clause)
+        targets = [s for s in spans if s.slot is Slot.TARGET]
+        excepts = [s for s in spans if s.slot is Slot.EXCEPT]
+        locations = [s for s in spans if s.slot is Slot.LOCATION]
+        merged = self._merge_except_places(excepts, spans, parsed)
+        consumed = set(merged.values())
+        locations = [s for s in locations if s not in consumed]
+        excepts = [s for s in excepts if s not in consumed]
         all_said = bool(clause.slots(Slot.ALL))
 
         # places said as places
@@ -163,6 +186,8 @@ class Selector:
             if phrase is None:
                 sel.failure = (FailReason.NO_SUCH_AREA, span.text)
                 return sel
+            if phrase.pronoun or phrase.kind_ref:
+                continue  # "in there", "on that one": nothing more to narrow
             if phrase.has_place:
                 p = self.place_of(phrase, speaker_area)
                 if p is not None:
@@ -179,6 +204,9 @@ class Selector:
             if phrase is None:
                 sel.failure = (FailReason.NO_SUCH_DEVICE, span.text)
                 return sel
+            if phrase.place_only and _says_one(span.text):
+                phrases.append(replace(phrase, kind_ref=True))  # "the line 2 ones"
+                continue
             if phrase.place_only:
                 p = self.place_of(phrase, speaker_area)
                 if p is not None:
@@ -186,6 +214,15 @@ class Selector:
                 continue
             phrases.append(phrase)
         phrases.extend(extra_targets)
+        named_too = any(not p.pronoun and not p.kind_ref for p in phrases)
+        if not previous:
+            # "the front door, unlock it": the pronoun repeats the name; a bare
+            # "that" with nothing before it is the determiner of nothing
+            phrases = [
+                p
+                for p in phrases
+                if not (p.pronoun and (named_too or self.lex.is_demonstrative(p.text)))
+            ]
         sel.phrases = phrases
 
         chosen: list[str] = []
@@ -199,6 +236,7 @@ class Selector:
                 intent=clause.intent,
                 all_said=all_said,
                 kind_filter=kind_filter,
+                capable=capable,
             )
             if sub.failure is not None:
                 return sub
@@ -206,11 +244,18 @@ class Selector:
             sel.singular = sub.singular
             sel.placed = sub.placed
             chosen = sub.devices
-        named_too = any(not p.pronoun for p in phrases)
-        for phrase in phrases:
-            if phrase.pronoun:
-                if not previous and named_too:
-                    continue  # "the front door, unlock it": the pronoun repeats it
+        for said in phrases:
+            phrase = said
+            if phrase.kind_ref and (
+                place is not None or phrase.has_place or not previous
+            ):
+                # "the one on line 2": the clause's kind, in that place
+                phrase = replace(
+                    phrase,
+                    kind=self._kind_meant(phrases, previous, default_kind),
+                    kind_ref=False,
+                )
+            elif phrase.pronoun or phrase.kind_ref:
                 if not previous:
                     sel.failure = (FailReason.NO_SUCH_DEVICE, phrase.text)
                     return sel
@@ -219,7 +264,7 @@ class Selector:
                 sel.placed = True
                 continue
             if phrase.devices:
-                sub = self._by_name(phrase, place, speaker_area, all_said)
+                sub = self._by_name(phrase, place, speaker_area, all_said, capable)
             else:
                 kinded = phrase
                 if phrase.kind is None:
@@ -236,6 +281,7 @@ class Selector:
                     intent=clause.intent,
                     all_said=all_said,
                     kind_filter=kind_filter,
+                    capable=capable,
                 )
                 sel.kind = sel.kind or kinded.kind
             if sub.failure is not None:
@@ -249,14 +295,98 @@ class Selector:
         sel.devices = self._ordered(d for d in chosen if d not in removed)
         return sel
 
+    def _kind_meant(
+        self,
+        phrases: Sequence[Phrase],
+        previous: Sequence[str],
+        default_kind: str | None,
+    ) -> str | None:
+        """The kind "one"/"ones" stands for: another target's, the previous clause's."""
+        for phrase in phrases:
+            if phrase.kind_ref or phrase.pronoun:
+                continue
+            if phrase.kind is not None:
+                return phrase.kind
+            if phrase.devices:
+                return self.lex.device_kind(phrase.devices[0])
+        if previous:
+            return self.lex.device_kind(previous[0])
+        return default_kind
+
+    def _spans(self, clause: Clause) -> list[Span]:
+        """The clause's device and place spans, with noise dropped and split names joined.
+
+        A span of determiners alone is dropped. Two spans that touch are read as one
+        when together they are a place's name ("line" + "2" -> location "line 2") or
+        when the first is a possessive ("lamp's" + "light").
+        """
+        raw = [
+            s
+            for s in clause.spans
+            if s.slot in _PHRASE_SLOTS and not self.lex.is_noise(s.text)
+        ]
+        out: list[Span] = []
+        for span in raw:
+            if out and out[-1].end == span.start:
+                last = out[-1]
+                joined = f"{last.text} {span.text}"
+                slot: Slot | None = None
+                if self.lex.names_place(joined) and not self.lex.names_place(last.text):
+                    slot = (
+                        Slot.EXCEPT
+                        if Slot.EXCEPT in {last.slot, span.slot}
+                        else Slot.LOCATION
+                    )
+                elif (
+                    last.slot is Slot.TARGET
+                    and span.slot is Slot.TARGET
+                    and _POSSESSIVE_END.search(last.text) is not None
+                ):
+                    slot = Slot.TARGET
+                if slot is not None:
+                    out[-1] = Span(
+                        slot=slot,
+                        text=joined,
+                        start=last.start,
+                        end=span.end,
+                        confidence=min(last.confidence, span.confidence),
+                    )
+                    continue
+            out.append(span)
+        return out
+
+    def _merge_except_places(
+        self, excepts: list[Span], spans: list[Span], parsed: ParsedCommand
+    ) -> dict[Span, Span]:
+        """Pair "except the [one] on [line 2]": the place says which of the kind."""
+        merged: dict[Span, Span] = {}
+        for span in excepts:
+            if not _says_one(span.text) or _has_more_than_one(span.text):
+                continue
+            for other in spans:
+                if other is span or other.slot not in {Slot.LOCATION, Slot.EXCEPT}:
+                    continue
+                if other.start < span.end or other in merged.values():
+                    continue
+                gap = [tokens(w) for w in parsed.words[span.end : other.start]]
+                if len(gap) <= 4 and all(
+                    all(t in _EXCEPT_GAP for t in words) for words in gap
+                ):
+                    merged[span] = other
+                break
+        return merged
+
     def _by_name(
         self,
         phrase: Phrase,
         place: Place | None,
         speaker_area: str | None,
         all_said: bool,
+        capable: Capable | None = None,
     ) -> Selection:
         devices = list(phrase.devices)
+        if capable is not None:
+            devices = self._able_named(phrase, devices, place, capable)
         sel = Selection(named=True, placed=True)
         if len(devices) > 1 and place is not None:
             inside = [d for d in devices if self.in_place(self.by_id[d], place)]
@@ -271,6 +401,35 @@ class Selector:
         sel.devices = devices
         return sel
 
+    def _able_named(
+        self,
+        phrase: Phrase,
+        devices: list[str],
+        place: Place | None,
+        capable: Capable,
+    ) -> list[str]:
+        """Prefer, among the devices a name fits, those that can do what is asked.
+
+        "Lock the front door" where "Front door" is the door contact and "Front door
+        lock" the lock: the lock. The devices said stay when none that can fits.
+        """
+        able = [d for d in devices if capable(self.by_id[d])]
+        if able:
+            return able
+        ranked = [
+            (d, score)
+            for d, score in self.lex.ranked(phrase.text)
+            if capable(self.by_id[d])
+        ]
+        if place is not None and not place.everywhere:
+            ranked = [
+                (d, sc) for d, sc in ranked if self.in_place(self.by_id[d], place)
+            ]
+        if not ranked:
+            return devices
+        top = ranked[0][1]
+        return [d for d, sc in ranked if sc[0] == top[0] and top[1] - sc[1] <= _TIE]
+
     def _by_kind(
         self,
         phrase: Phrase,
@@ -280,6 +439,7 @@ class Selector:
         intent: Intent,
         all_said: bool,
         kind_filter: KindFilter,
+        capable: Capable | None = None,
     ) -> Selection:
         kind = phrase.kind
         sel = Selection(kind=kind)
@@ -293,10 +453,9 @@ class Selector:
         elif all_said or intent in _AGGREGATE_QUESTIONS:
             pool = list(self.registry.devices())
         elif speaker_area is not None:
+            ids = kind_filter.ids(kind)
             pool = [
-                d
-                for d in self.registry.devices_in_area(speaker_area)
-                if kind_filter(kind, d)
+                d for d in self.registry.devices_in_area(speaker_area) if d.id in ids
             ]
             if pool:
                 sel.placed = True
@@ -304,7 +463,19 @@ class Selector:
                 pool = list(self.registry.devices())
         else:
             pool = list(self.registry.devices())
-        members = [d for d in pool if kind_filter(kind, d)]
+        ids = kind_filter.ids(kind)
+        members = [d for d in pool if d.id in ids]
+        spec = KINDS.get(kind)
+        if (
+            spec is not None
+            and spec.fallback is not None
+            and not any(capable is None or capable(d) for d in members)
+        ):
+            # "alarms" on a site with no alarm panel: its fault sensors
+            others = kind_filter.ids(spec.fallback)
+            other = [d for d in pool if d.id in others]
+            if any(capable is None or capable(d) for d in other):
+                members = other
         for word in phrase.narrow:
             narrowed = [d for d in members if word in self.lex.device_words(d.id)]
             if narrowed:
@@ -373,22 +544,36 @@ class Selector:
 class KindFilter:
     """Says whether a device counts as a kind for one clause's intent."""
 
-    def __init__(self, lexicon: Lexicon, everything: frozenset[Domain] | None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        everything: frozenset[Domain] | None,
+        devices: Iterable[Device] = (),
+    ) -> None:
         """Set up the filter.
 
         Args:
             lexicon: The site's word tables.
             everything: The types "everything" stands for (None: every type).
+            devices: The site's devices, to tabulate "everything" once.
         """
         self._lex = lexicon
         self._everything = everything
+        self._all = frozenset(
+            d.id for d in devices if everything is None or d.type in everything
+        )
+
+    def ids(self, kind: str) -> frozenset[str]:
+        """Return the ids of the site's devices of the kind."""
+        if kind == "everything":
+            return self._all
+        return self._lex.kind_ids(kind)
 
     def __call__(self, kind: str, device: Device) -> bool:
         """Return True when the device is of the kind."""
         if kind == "everything":
             return self._everything is None or device.type in self._everything
-        spec = KINDS.get(kind)
-        return spec is not None and self._lex.kind_members(spec, device)
+        return device.id in self._lex.kind_ids(kind)
 
 
 def _attribute_kind(attribute: str | None, intent: Intent) -> str | None:
@@ -423,25 +608,14 @@ def _intersect(own: Place | None, other: Place | None) -> Place | None:
     return Place(areas=both or own.areas, outside=own.outside)
 
 
-def _merge_except_locations(
-    excepts: list[Span], locations: list[Span], parsed: ParsedCommand
-) -> dict[Span, Span]:
-    """Pair "except the ones [in the bedroom]" when the place was tagged apart."""
-    merged: dict[Span, Span] = {}
-    for span in excepts:
-        if " ".join(tokens(span.text)) not in _EXCEPT_PRONOUNS:
-            continue
-        for loc in locations:
-            gap = parsed.words[span.end : loc.start]
-            if (
-                loc.start >= span.end
-                and all(
-                    w.casefold()
-                    in {"in", "on", "at", "the", "of", "from", "upstairs", "downstairs"}
-                    for w in gap
-                )
-                and len(gap) <= 3
-            ):
-                merged[span] = loc
-                break
-    return merged
+def _says_one(text: str) -> bool:
+    """True when a phrase holds "one"/"ones" ("the one", "the kitchen ones")."""
+    return any(w in KIND_REFERENCES for w in text.casefold().split())
+
+
+def _has_more_than_one(text: str) -> bool:
+    """True when a phrase says more than "the one(s)" (a place or a name with it)."""
+    return any(
+        w not in KIND_REFERENCES and w not in {"the", "that", "those", "this", "these"}
+        for w in text.casefold().split()
+    )

@@ -15,6 +15,8 @@ from thingmind.resolve._vocab import (
     CELSIUS_UNITS,
     DEGREE_UNITS,
     FAHRENHEIT_UNITS,
+    GENERIC_ATTRIBUTE,
+    GENERIC_ATTRIBUTE_WORDS,
     LEVEL_WORDS,
     PERCENT_UNITS,
 )
@@ -108,9 +110,9 @@ def read_values(clause: Clause, parsed: ParsedCommand) -> Values:
     mode: str | None = None
     for span in clause.slots(Slot.MODE):
         mode = " ".join(tokens(span.text)) or mode
-    attribute: str | None = None
-    for span in clause.slots(Slot.ATTRIBUTE):
-        attribute = attribute_of(span.text) or attribute
+    attribute = pick_attribute(
+        *(attribute_said(s.text) for s in clause.slots(Slot.ATTRIBUTE))
+    )
     return Values(
         number=number,
         level=level,
@@ -126,23 +128,58 @@ def read_values(clause: Clause, parsed: ParsedCommand) -> Values:
 
 
 def attribute_of(text: str) -> str | None:
-    """Return the attribute key of an attribute phrase ("vibration reading" -> "vibration")."""
+    """Return the attribute key of an attribute phrase ("vibration reading" -> "vibration").
+
+    A specific word wins over generic ones ("reading", "level", "usage", "setting"),
+    which count only when nothing else is said.
+    """
+    return attribute_said(text)[0]
+
+
+def attribute_said(text: str) -> tuple[str | None, bool]:
+    """Return the attribute key of a phrase and whether only generic words said it."""
     words = tokens(text)
-    whole = ATTRIBUTE_WORDS.get(" ".join(words))
-    if whole is not None:
-        return whole
-    found: str | None = None
-    for i in range(len(words)):
+    specific: str | None = None
+    generic: str | None = None
+    i = 0
+    while i < len(words):
         for n in (2, 1):
-            attr = ATTRIBUTE_WORDS.get(" ".join(words[i : i + n]))
-            if attr is not None and (found is None or found == "reading"):
-                found = attr
-    if found is None:
+            chunk = words[i : i + n]
+            if len(chunk) < n:
+                continue
+            attr = ATTRIBUTE_WORDS.get(" ".join(chunk))
+            if attr is None:
+                continue
+            if all(w in GENERIC_ATTRIBUTE_WORDS for w in chunk):
+                generic = generic or attr
+            else:
+                specific = specific or attr
+            i += n - 1
+            break
+        i += 1
+    if specific is None:
         for word in words:
+            if word in GENERIC_ATTRIBUTE_WORDS:
+                continue
             attr = _fuzzy_attribute(word)
-            if attr is not None and (found is None or found == "reading"):
-                found = attr
-    return found
+            if attr is not None:
+                specific = attr
+                break
+    if specific is not None:
+        return specific, False
+    return generic, True
+
+
+def pick_attribute(*found: tuple[str | None, bool]) -> str | None:
+    """Return the first specific attribute of several said, else the first generic one."""
+    generic: str | None = None
+    for attr, is_generic in found:
+        if attr is None:
+            continue
+        if not is_generic and attr != GENERIC_ATTRIBUTE:
+            return attr
+        generic = generic or attr
+    return generic
 
 
 _SINGLE_ATTRIBUTE_WORDS = tuple(

@@ -42,10 +42,15 @@ class Kind:
     """The plural noun used in answers ("lights")."""
     parts: tuple[KindPart, ...]
     """A device is of this kind when any part matches it."""
+    fallback: str | None = None
+    """The kind meant instead when none of this kind can serve ("alarms" on a site
+    without an alarm panel are its fault sensors; "water" asked about is a leak)."""
 
 
-def _kind(key: str, noun: str, *parts: KindPart) -> tuple[str, Kind]:
-    return key, Kind(key=key, noun=noun, parts=parts)
+def _kind(
+    key: str, noun: str, *parts: KindPart, fallback: str | None = None
+) -> tuple[str, Kind]:
+    return key, Kind(key=key, noun=noun, parts=parts, fallback=fallback)
 
 
 def _p(
@@ -117,7 +122,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             ),
             _kind("media", "media players", _p(_D.MEDIA_PLAYER)),
             _kind("vacuum", "vacuums", _p(_D.VACUUM)),
-            _kind("alarm", "alarms", _p(_D.ALARM_CONTROL_PANEL)),
+            _kind("alarm", "alarms", _p(_D.ALARM_CONTROL_PANEL), fallback="fault"),
             _kind("valve", "valves", _p(_D.VALVE)),
             _kind(
                 "gas",
@@ -130,6 +135,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 "water valves",
                 _p(_D.VALVE, ("water",)),
                 _p(_D.VALVE, words=("water", "watering", "sprinkler", "irrigation")),
+                fallback="leak",
             ),
             _kind("humidifier", "humidifiers", _p(_D.HUMIDIFIER)),
             _kind("water_heater", "water heaters", _p(_D.WATER_HEATER)),
@@ -139,13 +145,20 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 "temperature",
                 "temperature sensors",
                 _p(_D.SENSOR, ("temperature",)),
+                _p(_D.SENSOR, words=("temperature", "temp")),
                 _p(_D.CLIMATE),
             ),
-            _kind("humidity", "humidity sensors", _p(_D.SENSOR, ("humidity",))),
+            _kind(
+                "humidity",
+                "humidity sensors",
+                _p(_D.SENSOR, ("humidity",)),
+                _p(_D.SENSOR, words=("humidity",)),
+            ),
             _kind(
                 "motion",
                 "motion sensors",
                 _p(_D.BINARY_SENSOR, ("motion", "occupancy", "presence")),
+                _p(_D.BINARY_SENSOR, words=("motion", "presence", "occupancy", "pir")),
             ),
             _kind(
                 "smoke",
@@ -163,7 +176,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 "fault",
                 "fault sensors",
                 _p(_D.BINARY_SENSOR, ("problem",)),
-                _p(_D.BINARY_SENSOR, words=("fault",)),
+                _p(_D.BINARY_SENSOR, words=("fault", "problem", "error")),
             ),
             _kind(
                 "co2",
@@ -171,14 +184,24 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 _p(_D.SENSOR, ("carbon_dioxide", "co2")),
                 _p(_D.SENSOR, words=("co2",)),
             ),
-            _kind("pressure", "pressure sensors", _p(_D.SENSOR, ("pressure",))),
+            _kind(
+                "pressure",
+                "pressure sensors",
+                _p(_D.SENSOR, ("pressure",)),
+                _p(_D.SENSOR, words=("pressure",)),
+            ),
             _kind(
                 "power",
                 "power sensors",
                 _p(_D.SENSOR, ("power", "energy", "current")),
                 _p(_D.SENSOR, words=("power", "meter")),
             ),
-            _kind("vibration", "vibration sensors", _p(_D.SENSOR, ("vibration",))),
+            _kind(
+                "vibration",
+                "vibration sensors",
+                _p(_D.SENSOR, ("vibration",)),
+                _p(_D.SENSOR, words=("vibration",)),
+            ),
             _kind("openable", "covers and valves", _p(_D.COVER), _p(_D.VALVE)),
             _kind("everything", "devices"),
         ]
@@ -279,6 +302,8 @@ KIND_WORDS: Mapping[str, KindWord] = MappingProxyType(
             *_words("valve", "tap"),
             *_words("gas", "gas", "gases"),
             *_words("gas", "gas supply"),
+            *_words("water", "water", "waters"),
+            *_words("water", "water supply"),
             *_words("water", "watering", "waterings"),
             *_words("water", "sprinkler"),
             *_words("water", "irrigation", "irrigations"),
@@ -293,6 +318,12 @@ KIND_WORDS: Mapping[str, KindWord] = MappingProxyType(
             *_words("motion", "movement"),
             *_words("motion", "motion sensor"),
             *_words("motion", "presence", "presences"),
+            *_words("motion", "occupancy", "occupancies"),
+            *_words("motion", "person", "people"),
+            ("anyone", KindWord(kind="motion", plural=True)),
+            ("anybody", KindWord(kind="motion", plural=True)),
+            ("someone", KindWord(kind="motion", plural=True)),
+            ("somebody", KindWord(kind="motion", plural=True)),
             *_words("smoke", "smoke", "smokes"),
             *_words("smoke", "smoke detector"),
             *_words("smoke", "smoke alarm"),
@@ -301,11 +332,15 @@ KIND_WORDS: Mapping[str, KindWord] = MappingProxyType(
             *_words("leak", "water leak"),
             *_words("leak", "flood"),
             *_words("leak", "leak sensor"),
+            *_words("leak", "leak detector"),
+            *_words("leak", "moisture sensor"),
             *_words("fault", "fault"),
             *_words("fault", "machine fault"),
             *_words("fault", "problem"),
             *_words("fault", "error"),
             *_words("fault", "alert"),
+            *_words("fault", "fault sensor"),
+            *_words("fault", "problem sensor"),
             *_words("machine", "machine"),
             *_words("everything", "everything", "everythings"),
             *_words("everything", "device"),
@@ -365,11 +400,91 @@ ATTRIBUTE_WORDS: Mapping[str, str] = MappingProxyType(
         "reading": "reading",
         "readings": "reading",
         "level": "reading",
+        "levels": "reading",
         "value": "reading",
+        "values": "reading",
         "status": "reading",
+        "amount": "reading",
+        "number": "reading",
+        "measurement": "reading",
+        "measurements": "reading",
+        "figure": "reading",
+        "figures": "reading",
+        "settings": "mode",
     }
 )
 """Words for a property of a device, by normalized phrase, to an attribute key."""
+
+GENERIC_ATTRIBUTE_WORDS: frozenset[str] = frozenset(
+    {
+        "reading",
+        "readings",
+        "level",
+        "levels",
+        "value",
+        "values",
+        "setting",
+        "settings",
+        "status",
+        "usage",
+        "amount",
+        "number",
+        "measurement",
+        "measurements",
+        "figure",
+        "figures",
+    }
+)
+"""Attribute words that name no property of their own: a specific attribute said with
+them wins ("vibration reading" is vibration, "power usage" is power)."""
+
+GENERIC_ATTRIBUTE = "reading"
+"""The attribute key of "reading", "level", "value": any sensor's value."""
+
+ATTRIBUTE_UNITS: Mapping[str, str] = MappingProxyType(
+    {
+        "°c": "temperature",
+        "°f": "temperature",
+        "c": "temperature",
+        "f": "temperature",
+        "k": "temperature",
+        "bar": "pressure",
+        "mbar": "pressure",
+        "psi": "pressure",
+        "pa": "pressure",
+        "hpa": "pressure",
+        "kpa": "pressure",
+        "w": "power",
+        "kw": "power",
+        "kwh": "power",
+        "wh": "power",
+        "a": "power",
+        "va": "power",
+        "ppm": "co2",
+        "mm/s": "vibration",
+        "in/s": "vibration",
+        "g": "vibration",
+    }
+)
+"""Sensor units (case-folded) to the attribute they measure."""
+
+CLASS_ATTRIBUTE: Mapping[str, str] = MappingProxyType(
+    {
+        "temperature": "temperature",
+        "humidity": "humidity",
+        "pressure": "pressure",
+        "atmospheric_pressure": "pressure",
+        "power": "power",
+        "energy": "power",
+        "current": "power",
+        "voltage": "power",
+        "apparent_power": "power",
+        "carbon_dioxide": "co2",
+        "co2": "co2",
+        "vibration": "vibration",
+    }
+)
+"""Sensor device classes to the attribute they measure."""
 
 ATTRIBUTE_SENSOR_KIND: Mapping[str, str] = MappingProxyType(
     {
@@ -525,6 +640,35 @@ FILLER_WORDS: frozenset[str] = frozenset(
     }
 )
 """Words that carry no meaning inside a device or place phrase."""
+
+DETERMINERS: frozenset[str] = frozenset(
+    {"the", "a", "an", "my", "our", "your", "his", "her", "their", "some", "any", "s"}
+)
+"""Words that only introduce a noun phrase; a span of nothing else names nothing."""
+
+DEMONSTRATIVES: frozenset[str] = frozenset({"this", "that", "these", "those"})
+"""Determiners that can also stand alone for the previous clause's devices."""
+
+KIND_REFERENCES: frozenset[str] = frozenset({"one", "ones"})
+"""Words that stand for the clause's kind of device ("the one on line 2")."""
+
+GENERIC_QUALIFIERS: frozenset[str] = frozenset(
+    {
+        "equipment",
+        "system",
+        "systems",
+        "safety",
+        "production",
+        "process",
+        "active",
+        "current",
+        "reported",
+        "open",
+        "new",
+        "possible",
+    }
+)
+"""Words that qualify a kind without naming any device or place ("equipment faults")."""
 
 PRONOUNS: frozenset[str] = frozenset(
     {
