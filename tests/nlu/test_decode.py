@@ -85,3 +85,20 @@ def test_no_clause_means_nothing_asked() -> None:
 )
 def test_words_of(text: str, words: list[str]) -> None:
     assert [w for w, _, _ in words_of(text)] == words
+
+
+def test_unsure_clause_naming_nothing_beside_a_real_one_is_dropped() -> None:
+    words = ["i", "would", "like", "coffee", "now"]
+    clause = _onehot(
+        ["B-turn_on", "I-turn_on", "O", "B-turn_on", "I-turn_on"], CLAUSE_TAGS
+    )
+    clause[:2] = 0.0
+    clause[0, CLAUSE_TAGS.index("B-turn_on")] = 0.45  # unsure, and names nothing
+    clause[0, CLAUSE_TAGS.index("O")] = 0.4
+    clause[1, CLAUSE_TAGS.index("I-turn_on")] = 0.45
+    clause[1, CLAUSE_TAGS.index("O")] = 0.4
+    slots = _onehot(["O", "O", "O", "B-target", "O"], SLOT_TAGS)
+    parsed = decode(" ".join(words), words, clause, slots)
+    assert [(c.intent, [s.text for s in c.spans]) for c in parsed.clauses] == [
+        (Intent.TURN_ON, ["coffee"])
+    ]

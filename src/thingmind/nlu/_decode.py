@@ -91,6 +91,8 @@ def _clause_segments(
 
 
 _Run = tuple[str, int, int, list[float]]
+_WEAK_CLAUSE = 0.5
+"""Below this mean intent probability a clause that names nothing is not trusted."""
 
 
 def _merge_touching(runs: list[_Run]) -> list[_Run]:
@@ -121,6 +123,13 @@ def _merge_empty(clauses: list[_Run], slots: list[_Run]) -> list[_Run]:
     def has_slots(run: _Run) -> bool:
         return any(run[1] <= s[1] < run[2] for s in slots)
 
+    def weak(run: _Run) -> bool:
+        return not has_slots(run) and float(np.mean(run[3])) < _WEAK_CLAUSE
+
+    # A clause that names nothing, which the model is unsure of, beside one that names
+    # something, is a stray piece of wording ("i would like" before "coffee now").
+    if any(has_slots(c) for c in clauses):
+        clauses = [c for c in clauses if not weak(c)]
     out: list[_Run] = []
     for run in clauses:
         if out and out[-1][2] == run[1]:
