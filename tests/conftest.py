@@ -10,6 +10,9 @@ without state (every key with defaults) and a scene.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from thingmind.registry import Home, Registry, parse_home
@@ -121,3 +124,19 @@ def home() -> Home:
 def registry(home: Home) -> Registry:
     """A registry over the fixture home, in its declared state."""
     return Registry(home)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model trained on ``tiny_site.HOME_YAML``, once per test session.
+
+    It takes half a minute to a few minutes on two cores. ``THINGMIND_TEST_MODEL``
+    names a folder trained before (``tiny_site.train_tiny_model``), to iterate quickly.
+    """
+    reuse = os.environ.get("THINGMIND_TEST_MODEL")
+    if reuse and (Path(reuse) / "model.onnx").is_file():
+        return Path(reuse)
+    pytest.importorskip("torch", reason="the training stack ([train] extra) is missing")
+    from tiny_site import train_tiny_model  # noqa: PLC0415
+
+    return train_tiny_model(tmp_path_factory.mktemp("tiny-model") / "default")

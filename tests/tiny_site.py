@@ -1,4 +1,8 @@
-"""The small home the browser tests run on, and a tiny model trained on it."""
+"""A small home and a tiny model trained on it, shared by the end-to-end tests.
+
+The browser tests and `predict` run the whole public path on it: generator ->
+fine-tuning -> int8 export -> runtime -> resolver -> devices.
+"""
 
 from __future__ import annotations
 

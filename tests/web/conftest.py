@@ -22,7 +22,7 @@ from thingmind.bus import EventBus
 from thingmind.core import Event, EventKind, ManualClock
 from thingmind.registry import LocalDriver, Registry, parse_home
 from thingmind.store import SqliteStore
-from web._home import HOME_YAML, train_tiny_model
+from tiny_site import HOME_YAML
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -77,17 +77,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny model trained on the test home (half a minute to minutes on two cores).
-
-    ``THINGMIND_WEB_TEST_MODEL`` names a folder to reuse one trained before (by
-    ``tests/web/_home.py:train_tiny_model``), to iterate on the dashboard quickly.
-    """
-    reuse = os.environ.get("THINGMIND_WEB_TEST_MODEL")
-    if reuse and (Path(reuse) / "model.onnx").is_file():
-        return Path(reuse)
-    pytest.importorskip("torch", reason="the training stack ([train] extra) is missing")
-    return train_tiny_model(tmp_path_factory.mktemp("web-model") / "default")
+def model_dir(tiny_model_dir: Path) -> Path:
+    """The tiny model trained once per session on the test home (tests/conftest.py)."""
+    return tiny_model_dir
 
 
 def _seed_history(store: SqliteStore) -> None:
