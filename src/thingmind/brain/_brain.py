@@ -18,6 +18,7 @@ from thingmind.registry import DeviceDriver, Home, Registry
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from thingmind.brain._security import Security
     from thingmind.bus import EventBus
     from thingmind.resolve import Context
     from thingmind.store import Store
@@ -71,6 +72,7 @@ class Brain:
         bus: EventBus,
         store: Store | None = None,
         clock: Clock | None = None,
+        security: Security | None = None,
     ) -> None:
         """Wire the parts.
 
@@ -81,14 +83,20 @@ class Brain:
             bus: The in-process event bus.
             store: Where history goes (optional).
             clock: Time source for the events it writes (default: wall clock).
+            security: The gate, confirmations and audit trail every sentence passes
+                (None: everything is allowed, as in ``predict``).
         """
         self.registry = Registry(home)
         self._bus = bus
         self._store = store
         self._clock = clock or SystemClock()
         self._pending: list[Event] = []
+        self.security = security
         self.conversation = Conversation(
-            parser=parser, registry=self.registry, driver=_MirroringDriver(driver, self)
+            parser=parser,
+            registry=self.registry,
+            driver=_MirroringDriver(driver, self),
+            security=security,
         )
         self.events_seen = 0
 

@@ -13,6 +13,7 @@ from thingmind.nlu import ParsedCommand
 from thingmind.resolve import Context, Resolution, Resolver
 
 if TYPE_CHECKING:
+    from thingmind.brain._security import Security
     from thingmind.registry import DeviceDriver, Registry
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,7 +58,12 @@ class Conversation:
     """Runs sentences through understanding, the resolver and the device layer."""
 
     def __init__(
-        self, *, parser: Parser, registry: Registry, driver: DeviceDriver
+        self,
+        *,
+        parser: Parser,
+        registry: Registry,
+        driver: DeviceDriver,
+        security: Security | None = None,
     ) -> None:
         """Wire the pipeline.
 
@@ -65,11 +71,18 @@ class Conversation:
             parser: The language model (or a fallback cascade).
             registry: The site and its live state.
             driver: The device layer that carries out actions.
+            security: The gate, confirmations and audit trail; without it every
+                action is allowed (``predict``, tests, benchmarks).
         """
         self._parser = parser
         self._registry = registry
         self._driver = driver
-        self._resolver = Resolver(registry)
+        self._security = security
+        self._resolver = (
+            Resolver(registry)
+            if security is None
+            else Resolver(registry, gate=security.gate, clock=security.clock)
+        )
 
     @property
     def registry(self) -> Registry:
@@ -88,6 +101,18 @@ class Conversation:
         """
         t0 = time.perf_counter()
         ctx = context or Context()
+        if self._security is not None:
+            from thingmind.brain._security import confirm_turn  # noqa: PLC0415
+
+            answered = confirm_turn(
+                self._security,
+                text,
+                ctx,
+                driver=self._driver,
+                registry=self._registry,
+            )
+            if answered is not None:
+                return answered
         parsed = self._parser.parse(text)
         resolution = self._resolver.resolve(parsed, context=ctx)
         before: dict[str, dict[str, StateValue]] = {}
@@ -116,7 +141,7 @@ class Conversation:
         answer = resolution.answer
         if problems:
             answer = f"{answer} {' '.join(problems)}".strip()
-        return TurnResult(
+        result = TurnResult(
             text=text,
             parsed=parsed,
             resolution=resolution,
@@ -126,3 +151,16 @@ class Conversation:
             clarify=resolution.clarify,
             latency_ms=latency,
         )
+        if self._security is not None:
+            from thingmind.brain._security import turn_record  # noqa: PLC0415
+
+            for action in resolution.pending[:1]:
+                self._security.confirmations.hold(
+                    ctx.user,
+                    action,
+                    source=ctx.source,
+                    text=text,
+                    pin_required=resolution.pin_required,
+                )
+            self._security.record(turn_record(result, ctx))
+        return result

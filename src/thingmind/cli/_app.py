@@ -34,10 +34,17 @@ COMMAND_MODULES: list[str] = [
     "thingmind.cli._nlu",  # say, predict, train, eval, export
     "thingmind.cli._demo",  # demo
     "thingmind.cli._serve",  # serve
+    "thingmind.cli._security",  # audit, tokens
+    "thingmind.cli._learning",  # models, retrain
 ]
 """Modules whose ``COMMANDS`` make up the app, in help order."""
 OPTIONAL_MODULES: frozenset[str] = frozenset(
-    {"thingmind.cli._nlu", "thingmind.cli._demo", "thingmind.cli._serve"}
+    {
+        "thingmind.cli._nlu",
+        "thingmind.cli._demo",
+        "thingmind.cli._serve",
+        "thingmind.cli._learning",
+    }
 )
 """Modules that may fail to import; their commands are then left out."""
 

@@ -18,6 +18,7 @@ from thingmind.core._event import (
     SystemClock,
     utc_iso,
 )
+from thingmind.core._redact import RedactingFilter, redact
 
 __all__ = [
     "Clock",
@@ -29,9 +30,11 @@ __all__ = [
     "InvalidInputError",
     "ManualClock",
     "Problem",
+    "RedactingFilter",
     "ServiceError",
     "StateValue",
     "SystemClock",
     "ThingmindError",
+    "redact",
     "utc_iso",
 ]

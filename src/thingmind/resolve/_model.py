@@ -35,6 +35,10 @@ class FailReason(StrEnum):
     """The place has no device the request could apply to."""
     NOT_PERMITTED = "not_permitted"
     """The user may not do this."""
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    """A dangerous action waits for the same user's confirmation (see ``pending``)."""
+    UNSAFE_VALUE = "unsafe_value"
+    """A value outside the site's safe range (the policy's limits)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +51,8 @@ class Context:
     """The device the speaker talks through; its area is the speaker's when ``area`` is None."""
     user: str = "owner"
     """Who speaks; permissions are checked against this."""
+    source: str = "speech"
+    """Where the request comes from ("speech", "api", "mqtt", "rule:<id>", "cli")."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,3 +101,7 @@ class Resolution:
     """True when the request is ambiguous: no actions, and ``answer`` asks which."""
     failures: tuple[Failure, ...] = ()
     """Every part not carried out."""
+    pending: tuple[ResolvedAction, ...] = ()
+    """A dangerous action held until the same user confirms it (never more than one)."""
+    pin_required: bool = False
+    """True when the pending action is confirmed by a PIN rather than a yes."""

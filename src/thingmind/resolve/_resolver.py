@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+import datetime as dt
 import logging
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from thingmind.core import Domain, StateValue
+from thingmind.core import Clock, Domain, StateValue, SystemClock
 from thingmind.nlu import Clause, Intent, ParsedCommand, Slot
 from thingmind.registry import domain_spec
 from thingmind.resolve._commands import (
@@ -20,6 +21,7 @@ from thingmind.resolve._commands import (
     plan_simple,
     plan_step,
 )
+from thingmind.resolve._gate import DenyReason, Gate, Verdict
 from thingmind.resolve._lexicon import Lexicon
 from thingmind.resolve._model import (
     Context,
@@ -28,6 +30,7 @@ from thingmind.resolve._model import (
     Resolution,
     ResolvedAction,
 )
+from thingmind.resolve._policy import ActionKind
 from thingmind.resolve._questions import (
     can_answer_attribute,
     can_answer_state,
@@ -163,6 +166,16 @@ _FEELING_TYPES: Mapping[Intent, tuple[Domain, ...]] = MappingProxyType(
 )
 """The types a feeling changes, in order of preference."""
 _INCAPABLE = frozenset({FailReason.READ_ONLY, FailReason.UNSUPPORTED})
+_CONFIRM_VERBS: Mapping[ActionKind, str] = MappingProxyType(
+    {
+        ActionKind.UNLOCK: "unlock",
+        ActionKind.DISARM: "disarm",
+        ActionKind.OPEN: "open",
+        ActionKind.TURN_ON: "switch on",
+        ActionKind.SET: "change",
+        ActionKind.SCENE: "start",
+    }
+)
 """Refusals that mean a device cannot do what is asked at all (not just this value)."""
 
 
@@ -182,6 +195,8 @@ class _Acc:
     said: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     question: str | None = None
+    pending: list[ResolvedAction] = field(default_factory=list)
+    pin_required: bool = False
 
     def fail(self, reason: FailReason, clause: int, detail: str, text: str) -> None:
         self.failures.append(Failure(reason=reason, clause=clause, detail=detail))
@@ -196,16 +211,25 @@ class Resolver:
     """
 
     def __init__(
-        self, registry: Registry, *, permission: Permission | None = None
+        self,
+        registry: Registry,
+        *,
+        permission: Permission | None = None,
+        gate: Gate | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """Prepare the site's tables.
 
         Args:
             registry: The site, with live state.
-            permission: The one gate deciding whether a user may have an action
-                carried out; everything is allowed when None.
+            permission: An extra yes/no check per action (kept for simple callers).
+            gate: The security gate (users, roles, confirmations, safe values);
+                everything is allowed when None.
+            clock: The site's clock, for limits that hold at some hours.
         """
         self._registry = registry
+        self._gate = gate
+        self._clock = clock or SystemClock()
         self._lex = Lexicon(registry)
         self._sel = Selector(registry, self._lex)
         self._by_id: dict[str, Device] = {d.id: d for d in registry.devices()}
@@ -287,6 +311,8 @@ class Resolver:
             answer=" ".join(s for s in acc.said if s),
             refused=bool(acc.failures),
             failures=tuple(acc.failures),
+            pending=tuple(acc.pending),
+            pin_required=acc.pin_required,
         )
 
     # ------------------------------------------------------------------ clauses
@@ -310,6 +336,7 @@ class Resolver:
                 index=index,
                 clause=clause,
                 parsed=parsed,
+                ctx=ctx,
                 intent=intent,
                 values=values,
                 words=words,
@@ -322,6 +349,7 @@ class Resolver:
                 index=index,
                 clause=clause,
                 intent=intent,
+                ctx=ctx,
                 speaker_area=speaker_area,
                 acc=acc,
             )
@@ -380,7 +408,9 @@ class Resolver:
         ctx: Context,
         acc: _Acc,
     ) -> tuple[str, ...]:
-        devices = [self._by_id[d] for d in sel.devices]
+        devices = [
+            self._by_id[d] for d in sel.devices if self._visible(ctx, self._by_id[d])
+        ]
         states = {d.id: self._registry.state(d.id) for d in devices}
         any_on: dict[Domain, bool] = {}
         for device in devices:
@@ -449,13 +479,7 @@ class Resolver:
                 params=plan.params,
                 clause=index,
             )
-            if self._permission is not None and not self._permission(ctx.user, action):
-                acc.fail(
-                    FailReason.NOT_PERMITTED,
-                    index,
-                    device.id,
-                    f"You are not allowed to control {label(device)}",
-                )
+            if not self._admit(ctx, action, device, index, acc):
                 continue
             acc.actions.append(action)
             done.append(device)
@@ -470,6 +494,73 @@ class Resolver:
                 )
             )
         return tuple(d.id for d in done) or tuple(d.id for d in devices)
+
+    def _visible(self, ctx: Context, device: Device) -> bool:
+        """Whether the speaker may see the device at all (else it is never named)."""
+        return self._gate is None or self._gate.can_read(ctx.user, device.id)
+
+    def _admit(
+        self,
+        ctx: Context,
+        action: ResolvedAction,
+        device: Device,
+        index: int,
+        acc: _Acc,
+    ) -> bool:
+        """Pass one action through the permission hook and the gate.
+
+        Returns:
+            True when it may be carried out now; otherwise the refusal, or the
+            pending confirmation, is recorded in ``acc``.
+        """
+        if self._permission is not None and not self._permission(ctx.user, action):
+            acc.fail(
+                FailReason.NOT_PERMITTED,
+                index,
+                device.id,
+                f"You are not allowed to control {label(device)}",
+            )
+            return False
+        if self._gate is None:
+            return True
+        now = dt.datetime.fromtimestamp(self._clock.now(), tz=dt.UTC).astimezone()
+        decision = self._gate.check(ctx.user, action, source=ctx.source, now=now)
+        if decision.allowed:
+            return True
+        if decision.verdict is Verdict.CONFIRM:
+            if acc.pending:
+                acc.fail(
+                    FailReason.NEEDS_CONFIRMATION,
+                    index,
+                    device.id,
+                    f"{label(device)} was not included: ask for it on its own",
+                )
+                return False
+            acc.pending.append(action)
+            acc.pin_required = decision.pin_required
+            acc.failures.append(
+                Failure(
+                    reason=FailReason.NEEDS_CONFIRMATION, clause=index, detail=device.id
+                )
+            )
+            verb = _CONFIRM_VERBS.get(decision.kind or ActionKind.SET, "change")
+            acc.said.append(
+                sentence(f"Do you want me to {verb} {label(device)}?")
+                + " "
+                + decision.message
+            )
+            return False
+        reason = (
+            FailReason.UNSAFE_VALUE
+            if decision.reason is DenyReason.UNSAFE_VALUE
+            else FailReason.NOT_PERMITTED
+        )
+        readable = self._gate.can_read(ctx.user, device.id)
+        text = decision.message
+        if readable and reason is FailReason.NOT_PERMITTED:
+            text = f"You are not allowed to control {label(device)}"
+        acc.fail(reason, index, device.id if readable else "", text)
+        return False
 
     def _plan(
         self,
@@ -604,6 +695,7 @@ class Resolver:
         index: int,
         clause: Clause,
         intent: Intent,
+        ctx: Context,
         speaker_area: str | None,
         acc: _Acc,
     ) -> tuple[str, ...]:
@@ -708,16 +800,21 @@ class Resolver:
                 "There is nothing here I can change for that.",
             )
             return ()
+        admitted: list[tuple[Device, Plan]] = []
         for device, plan in plans:
-            acc.actions.append(
-                ResolvedAction(
-                    device_id=device.id,
-                    service=plan.service,
-                    params=plan.params,
-                    clause=index,
-                )
+            action = ResolvedAction(
+                device_id=device.id,
+                service=plan.service,
+                params=plan.params,
+                clause=index,
             )
-        acc.said.append(command_text(feeling_verb(intent, plans), plans, none, states))
+            if self._admit(ctx, action, device, index, acc):
+                acc.actions.append(action)
+                admitted.append((device, plan))
+        if admitted:
+            acc.said.append(
+                command_text(feeling_verb(intent, admitted), admitted, none, states)
+            )
         return tuple(d.id for d, _ in plans)
 
     # ------------------------------------------------------------------ questions
@@ -728,6 +825,7 @@ class Resolver:
         index: int,
         clause: Clause,
         parsed: ParsedCommand,
+        ctx: Context,
         intent: Intent,
         values: Values,
         words: Sequence[str],
@@ -811,6 +909,7 @@ class Resolver:
             able = [d for d in devices if can_answer_state(test, d, states[d.id])]
             if not able and sel.named:
                 able = self._related(sel, test, states)
+        able = [d for d in able if self._visible(ctx, d)]
         if not able:
             acc.fail(
                 FailReason.NOTHING_IN_SCOPE,

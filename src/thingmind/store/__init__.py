@@ -12,12 +12,26 @@ Async code wraps a store in :class:`AsyncStore`.
 """
 
 from thingmind.store._async import AsyncStore
+from thingmind.store._audit import (
+    GENESIS,
+    AuditLog,
+    AuditRecord,
+    Database,
+    PostgresDatabase,
+    Problem,
+    SqliteDatabase,
+    Verification,
+    canonical_json,
+    chain_hash,
+    database_for,
+)
 from thingmind.store._backends import (
     StoreFactory,
     backend_names,
     open_store,
     register_backend,
 )
+from thingmind.store._credentials import Credentials, RateLimiter, TokenInfo
 from thingmind.store._errors import (
     IncompatibleSchemaError,
     SchemaError,
@@ -34,20 +48,34 @@ register_backend("sqlite", sqlite_from_url, replace=True)
 register_backend("postgresql", postgres_from_url, replace=True)
 
 __all__ = [
+    "GENESIS",
     "MEMORY",
     "AsyncStore",
+    "AuditLog",
+    "AuditRecord",
+    "Credentials",
+    "Database",
     "IncompatibleSchemaError",
     "JsonValue",
     "Migration",
+    "PostgresDatabase",
     "PostgresStore",
+    "Problem",
+    "RateLimiter",
     "SchemaError",
+    "SqliteDatabase",
     "SqliteStore",
     "Store",
     "StoreClosedError",
     "StoreError",
     "StoreFactory",
+    "TokenInfo",
     "UnknownBackendError",
+    "Verification",
     "backend_names",
+    "canonical_json",
+    "chain_hash",
+    "database_for",
     "load_migrations",
     "migrate",
     "open_store",

@@ -20,13 +20,15 @@ from thingmind.nlu import (
     SCHEMA_VERSION,
     SLOT_TAGS,
     OnnxTagger,
+    ParsedCommand,
     TaggedExample,
+    decode,
 )
-from thingmind.train._finetune import Encoder, predict_tags
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from thingmind.train._finetune import Encoder
     from thingmind.train._model import JointTagger
 
 _LOGGER = logging.getLogger(__name__)
@@ -80,15 +82,51 @@ def _export(
     )
 
 
-def quantize_int8(src: Path, dst: Path) -> None:
-    """Dynamic int8 quantization, per channel (per-tensor drifts on this encoder)."""
+def head_matmuls(path: Path) -> list[str]:
+    """Names of the MatMul nodes whose results are the graph's outputs (the two heads)."""
+    import onnx  # noqa: PLC0415
+
+    graph = onnx.load(str(path)).graph
+    outputs = {o.name for o in graph.output}
+    feeds_output = {i for n in graph.node if set(n.output) & outputs for i in n.input}
+    return [
+        n.name
+        for n in graph.node
+        if n.op_type in {"MatMul", "Gemm"} and set(n.output) & (feeds_output | outputs)
+    ]
+
+
+def quantize_int8(src: Path, dst: Path, *, exclude: list[str] | None = None) -> None:
+    """Dynamic int8 quantization of the encoder, per channel; the heads stay fp32.
+
+    Per-tensor scales drift on this encoder (cosine 0.93 against fp32), per-channel
+    ones do not; the two small output layers decide between close labels, so they
+    stay fp32 (30 KB).
+
+    Args:
+        src: The fp32 graph.
+        dst: Where to write the int8 graph.
+        exclude: More node names to keep in fp32.
+    """
     from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         quantize_dynamic(
-            str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8
+            str(src),
+            str(dst),
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            nodes_to_exclude=[*head_matmuls(src), *(exclude or [])],
         )
+
+
+def _decisions(parsed: ParsedCommand) -> tuple[object, ...]:
+    """What a parse decides: each clause's intent and words, each span's label and words."""
+    return tuple(
+        (c.intent, c.start, c.end, tuple((sp.slot, sp.start, sp.end) for sp in c.spans))
+        for c in parsed.clauses
+    )
 
 
 def parity(
@@ -97,16 +135,39 @@ def parity(
     examples: Sequence[TaggedExample],
     encode: Encoder,
 ) -> float:
-    """Share of sentences on which the exported model tags every word as torch does."""
+    """Share of sentences on which the exported model decides what torch decides.
+
+    A decision is the decoded parse: the clauses (intent and words) and their spans
+    (label and words), which is all the resolver ever sees. Both sides go through the
+    same decoder, from torch's and ONNX Runtime's probabilities.
+
+    Args:
+        tagger: The exported model.
+        model: The torch model it was exported from.
+        examples: Sentences to compare on (their labels are not used).
+        encode: The word encoder of the model.
+
+    Returns:
+        The share, 0-1 (1.0 for no sentences).
+    """
     if not examples:
         return 1.0
-    ref = predict_tags(model, examples, encode)
+    model.eval()
     same = 0
-    for ex, (ct, st) in zip(examples, ref, strict=True):
-        c_p, s_p = tagger.logits(list(ex.words))
-        oc = [CLAUSE_TAGS[i] for i in c_p.argmax(-1)]
-        os_ = [SLOT_TAGS[i] for i in s_p.argmax(-1)]
-        same += int(oc == ct and os_ == st)
+    with torch.no_grad():
+        for ex in examples:
+            words = list(ex.words)
+            ids, first = encode(words)
+            t = torch.tensor([ids])
+            c_logits, s_logits = model(t, torch.ones_like(t))
+            c_ref = torch.softmax(c_logits[0, first], -1).numpy()  # (W, C)
+            s_ref = torch.softmax(s_logits[0, first], -1).numpy()  # (W, S)
+            c_p, s_p = tagger.logits(words)
+            text = " ".join(words)
+            same += int(
+                _decisions(decode(text, words, c_ref, s_ref))
+                == _decisions(decode(text, words, c_p, s_p))
+            )
     return same / len(examples)
 
 
