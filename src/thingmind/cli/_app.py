@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "thingmind.cli._serve",  # serve
     "thingmind.cli._security",  # audit, tokens
     "thingmind.cli._learning",  # models, retrain
+    "thingmind.cli._mqtt",  # sim-mqtt
 ]
 """Modules whose ``COMMANDS`` make up the app, in help order."""
 OPTIONAL_MODULES: frozenset[str] = frozenset(
@@ -44,6 +45,7 @@ OPTIONAL_MODULES: frozenset[str] = frozenset(
         "thingmind.cli._demo",
         "thingmind.cli._serve",
         "thingmind.cli._learning",
+        "thingmind.cli._mqtt",
     }
 )
 """Modules that may fail to import; their commands are then left out."""
