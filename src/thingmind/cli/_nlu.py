@@ -314,5 +314,27 @@ def train(
     sys.stderr.flush()
 
 
-COMMANDS = {"say": say, "predict": predict, "train": train}
+def export(
+    model: Annotated[
+        Path | None,
+        typer.Argument(help="Model folder with checkpoint.pt (default model)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write here instead of in place.")
+    ] = None,
+) -> None:
+    """Export a trained model again from its fp32 checkpoint (quantized ONNX)."""
+    from thingmind.train import reexport  # noqa: PLC0415
+
+    folder = model or default_model_dir()
+    report = reexport(folder, out=out)
+    _err(
+        f"exported {report.folder}: decisions equal to torch on {report.parity:.1%} "
+        f"of {report.examples['parity']} sentences, "
+        f"{(report.folder / 'model.onnx').stat().st_size / 1e6:.1f} MB, "
+        f"{report.seconds:.0f} s"
+    )
+
+
+COMMANDS = {"say": say, "predict": predict, "train": train, "export": export}
 """The commands this module adds to the app."""

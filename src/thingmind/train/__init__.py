@@ -3,6 +3,18 @@
 Only this package imports torch and transformers; nothing at run time imports it.
 """
 
+from thingmind.train._corrections import (
+    AliasSuggestion,
+    Correction,
+    CorrectionSet,
+    Meant,
+    RetrainReport,
+    correction_set,
+    expand,
+    label_correction,
+    read_corrections,
+    retrain,
+)
 from thingmind.train._data import (
     HOMES_DIR,
     augment,
@@ -24,6 +36,16 @@ from thingmind.train._finetune import (
     make_encoder,
     predict_tags,
 )
+from thingmind.train._gate import (
+    GateDecision,
+    GateMargins,
+    GateReason,
+    SetFigures,
+    gate,
+    general_test_set,
+    score_model,
+    site_heldout,
+)
 from thingmind.train._metrics import PRF, TaggerMetrics, score_tags
 from thingmind.train._model import (
     Freeze,
@@ -32,35 +54,74 @@ from thingmind.train._model import (
     base_encoder_path,
     build_model,
 )
-from thingmind.train._pipeline import CHECKPOINT, TrainReport, adapt, train_default
+from thingmind.train._pipeline import (
+    CHECKPOINT,
+    TrainReport,
+    adapt,
+    reexport,
+    train_default,
+)
+from thingmind.train._versions import (
+    ModelRegistry,
+    ModelVersion,
+    NothingToRollBackError,
+    SiteModels,
+    UnknownVersionError,
+    VersionError,
+)
 
 __all__ = [
     "CHECKPOINT",
     "HOMES_DIR",
     "PRF",
+    "AliasSuggestion",
+    "Correction",
+    "CorrectionSet",
     "FinetuneConfig",
     "FinetuneResult",
     "Freeze",
+    "GateDecision",
+    "GateMargins",
+    "GateReason",
     "JointTagger",
+    "Meant",
+    "ModelRegistry",
+    "ModelVersion",
+    "NothingToRollBackError",
     "Progress",
+    "RetrainReport",
+    "SetFigures",
+    "SiteModels",
     "TaggerMetrics",
     "TinyEncoderConfig",
     "TrainReport",
+    "UnknownVersionError",
+    "VersionError",
     "adapt",
     "augment",
     "base_encoder_path",
     "build_model",
+    "correction_set",
     "evaluate",
+    "expand",
     "finetune",
+    "gate",
+    "general_test_set",
     "generate",
     "generate_default",
     "generic_homes",
+    "label_correction",
     "make_encoder",
     "parity",
     "predict_tags",
     "random_home",
+    "read_corrections",
     "read_jsonl",
+    "reexport",
+    "retrain",
+    "score_model",
     "score_tags",
+    "site_heldout",
     "split",
     "train_default",
     "write_jsonl",

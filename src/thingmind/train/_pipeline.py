@@ -14,6 +14,7 @@ import json
 import logging
 from pathlib import Path
 import random
+import shutil
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -241,4 +242,76 @@ def adapt(
         meta=meta,
         keep_checkpoint=False,
         tokenizer_json=base / "tokenizer.json",
+    )
+
+
+def reexport(
+    folder: Path, *, out: Path | None = None, n_parity: int = 1000
+) -> TrainReport:
+    """Export a model folder again from its fp32 checkpoint (e.g. after an export change).
+
+    The training configuration and figures are kept; the graph, the parity figure and
+    the size are new.
+
+    Args:
+        folder: A model folder with ``checkpoint.pt``.
+        out: Where to write (default: replace ``folder``).
+        n_parity: Validation sentences (freshly generated) to measure parity on.
+
+    Returns:
+        A report with the recorded validation figures and the new parity.
+
+    Raises:
+        FileNotFoundError: When the folder has no checkpoint.
+    """
+    from thingmind.nlu import read_model_info  # noqa: PLC0415
+    from thingmind.train._data import generate_default  # noqa: PLC0415
+
+    t0 = time.monotonic()
+    ckpt = folder / CHECKPOINT
+    if not ckpt.is_file():
+        msg = f"{folder} has no {CHECKPOINT} to export from"
+        raise FileNotFoundError(msg)
+    info = read_model_info(folder)
+    tiny = TinyEncoderConfig() if info.train_config.get("base") == "tiny" else None
+    model = build_model(tiny=tiny)
+    model.load_state_dict(torch.load(ckpt, map_location="cpu", weights_only=True))
+    model.eval()
+    encode = make_encoder(str(folder / "tokenizer.json"))
+    val = generate_default(n=n_parity, seed=4242)
+    target = out or folder
+    staging = target.with_name(f".{target.name}.export")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(folder, staging)
+    written = write_model_folder(
+        model,
+        target,
+        tokenizer_json=staging / "tokenizer.json",
+        train_config={
+            k: v
+            for k, v in info.train_config.items()
+            if k not in {"version", "quantized"}
+        }
+        | {"version": info.version, "reexported": True},
+        metrics=info.metrics,
+    )
+    shutil.copyfile(staging / CHECKPOINT, written / CHECKPOINT)
+    shutil.rmtree(staging, ignore_errors=True)
+    par = parity(OnnxTagger(written), model, val, encode)
+    metrics = dict(info.metrics)
+    metrics["parity_int8_vs_torch"] = round(par, 4)
+    (written / "metrics.json").write_text(
+        json.dumps(metrics, indent=1), encoding="utf-8"
+    )
+    from thingmind.train._metrics import score_tags  # noqa: PLC0415
+
+    empty = score_tags([], [])
+    return TrainReport(
+        folder=written,
+        metrics=empty,
+        test_metrics=empty,
+        parity=par,
+        examples={"parity": len(val)},
+        steps=0,
+        seconds=time.monotonic() - t0,
     )
