@@ -531,3 +531,34 @@ def test_feeling_without_a_room_uses_the_only_thermostat(two_vacuums: Site) -> N
     outcome = two_vacuums.run("too_cold: I'm freezing")
     assert not outcome.resolution.clarify
     outcome.check({"climate.only": {"target_temperature": 21}})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "toggle: toggle the [floor lamp](target) on",
+            {"light.floor_lamp": {"on": True}},
+        ),
+        (
+            "clean: get the [cleaning](target) going",
+            {"vacuum.robbie": {"status": "cleaning"}},
+        ),
+    ],
+    ids=["toggle-said-on", "activity-noun-is-no-device"],
+)
+def test_words_that_name_no_device(house: Site, text: str, expected: Changes) -> None:
+    outcome = house.run(text)
+    assert not outcome.resolution.refused, outcome.resolution.answer
+    outcome.check(expected)
+
+
+def test_weather_it_in_a_question_with_a_place(house: Site) -> None:
+    resolution = house.resolve(
+        "ask_value: how [warm](attribute) is [it](target) in the [kitchen](location)"
+    )
+    assert not resolution.refused
+    assert resolution.reads
+    assert all(
+        house.registry.home.device(d).area == "kitchen" for d in resolution.reads
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import datetime as dt
 import logging
 from types import MappingProxyType
@@ -328,9 +328,10 @@ class Resolver:
         previous: tuple[str, ...],
         acc: _Acc,
     ) -> tuple[str, ...]:
+        clause = _without_noise_targets(clause)
         values = read_values(clause, parsed)
         words = tuple(w.casefold() for w in parsed.words[clause.start : clause.end])
-        intent = _effective_intent(clause.intent, values)
+        intent = _explicit_toggle(_effective_intent(clause.intent, values), words)
         if intent.is_question:
             return self._question(
                 index=index,
@@ -1003,6 +1004,41 @@ class _States(dict[str, Mapping[str, StateValue]]):
         state = self._registry.state(device_id)
         self[device_id] = state
         return state
+
+
+_ACTIVITIES = frozenset(
+    {"cleaning", "clean", "hoovering", "vacuuming", "dusting", "hoover", "vacuum"}
+)
+"""Nouns of the activity itself: "get the cleaning going" names no device."""
+_EXPLETIVE = frozenset({"it"})
+"""'How warm is it in the kitchen': 'it' is the weather's it when a place is said."""
+
+
+def _without_noise_targets(clause: Clause) -> Clause:
+    """Drop target spans that name no device: activity nouns, an expletive 'it'."""
+    targets = clause.slots(Slot.TARGET)
+    if not targets:
+        return clause
+    drop: set[int] = set()
+    if clause.intent in {_I.CLEAN, _I.RETURN_HOME}:
+        drop |= {id(t) for t in targets if t.text.casefold() in _ACTIVITIES}
+    if clause.intent.is_question and clause.slots(Slot.LOCATION) and len(targets) == 1:
+        drop |= {id(t) for t in targets if t.text.casefold() in _EXPLETIVE}
+    if not drop:
+        return clause
+    return replace(clause, spans=tuple(s for s in clause.spans if id(s) not in drop))
+
+
+def _explicit_toggle(intent: Intent, words: tuple[str, ...]) -> Intent:
+    """'Toggle the plug on' says which way: on (or off), not a flip."""
+    if intent is not _I.TOGGLE:
+        return intent
+    said = {w for w in words if w in {"on", "off"}}
+    if said == {"on"} and words and words[-1] == "on":
+        return _I.TURN_ON
+    if said == {"off"} and words and words[-1] == "off":
+        return _I.TURN_OFF
+    return intent
 
 
 def _effective_intent(intent: Intent, values: Values) -> Intent:
