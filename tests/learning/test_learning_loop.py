@@ -1,6 +1,6 @@
 """The must-show tests of learning from use, on tiny models.
 
-1. Ten spoken corrections of one systematic mistake ("flick" means turn off on this
+1. Ten spoken corrections of one systematic mistake ("quench" means turn off on this
    site; the model hears toggle), a retrain, and the mistake is gone on new sentences
    of the same kind, with the gate accepting the new model.
 2. A deliberately worse candidate is refused by the gate.
@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("torch")
 
 from thingmind.brain._learning import LearningConversation, ModelSlot
-from thingmind.brain._learning_log import CorrectionLog
+from thingmind.brain._learning_log import CorrectionLog, MeantCommand
 from thingmind.nlu import Intent, OnnxTagger
 from thingmind.registry import LocalDriver, Registry
 from thingmind.train import FinetuneConfig, TinyEncoderConfig, base_encoder_path
@@ -40,23 +40,23 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.ml, pytest.mark.slow]
 
 CORRECTED = [
-    "flick the kitchen ceiling light",
-    "flick the kitchen counter lights",
-    "flick the bedroom light",
-    "please flick the living room lamp",
-    "flick the kitchen ceiling light please",
-    "could you flick the bedroom light",
-    "flick the living room lamp",
-    "flick the kitchen counter lights now",
-    "can you flick the kitchen ceiling light",
-    "flick the bedroom light for me",
+    "quench the kitchen ceiling light",
+    "quench the kitchen counter lights",
+    "quench the bedroom light",
+    "please quench the living room lamp",
+    "quench the kitchen ceiling light please",
+    "could you quench the bedroom light",
+    "quench the living room lamp",
+    "quench the kitchen counter lights now",
+    "can you quench the kitchen ceiling light",
+    "quench the bedroom light for me",
 ]
 """Ten sentences the site says; each time the model hears toggle."""
 NEW = [
-    "flick the garden lights",
-    "can you flick the reading lamp",
-    "please flick the garden lights",
-    "flick the reading lamp now",
+    "quench the garden lights",
+    "can you quench the reading lamp",
+    "please quench the garden lights",
+    "quench the reading lamp now",
 ]
 """Sentences of the same kind, never corrected (other devices, other wording)."""
 GENERAL_N = 300
@@ -84,7 +84,9 @@ def test_ten_corrections_and_a_retrain_fix_a_systematic_mistake(
     assert all(_intents(before, t) != [Intent.TURN_OFF] for t in NEW)
     for text in CORRECTED:
         conv.handle(text)
-        conv.handle("no, turn it off")
+        # marked in the API, so the test does not hang on how the tiny model reads
+        # "no, turn it off" (the spoken form has its own tests)
+        conv.correct(MeantCommand(intent=Intent.TURN_OFF))
     corrections = read_corrections(log.path, site="tiny")
     assert len(corrections) == 10
     assert {c.meant.intent for c in corrections} == {Intent.TURN_OFF}
@@ -128,7 +130,7 @@ def test_ten_corrections_and_a_retrain_fix_a_systematic_mistake(
     v2 = reg.add(report.folder, site="tiny", gate=decision.as_dict())
     reg.deploy("tiny", v2.id)
     assert slot.refresh(reg.current_path("tiny"))
-    result = conv.handle("flick the garden lights")
+    result = conv.handle("quench the garden lights")
     assert [c.intent for c in result.parsed.clauses] == [Intent.TURN_OFF]
 
 

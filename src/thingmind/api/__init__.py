@@ -11,20 +11,31 @@ event stream; ``/`` is the dashboard.
 """
 
 from thingmind.api._app import create_app
-from thingmind.api._auth import Authenticator, TokenAuth, bearer_token
+from thingmind.api._auth import (
+    Authenticator,
+    CredentialsAuth,
+    TokenAuth,
+    TokenVerifier,
+    bearer_token,
+)
 from thingmind.api._downsample import Point, downsample, json_safe
 from thingmind.api._errors import ApiError, ErrorBody, ErrorCode
 from thingmind.api._server import run_server, server_url
-from thingmind.api._site import Site
+from thingmind.api._site import AuditEntry, AuditReader, ModelCatalog, Site
 
 __all__ = [
     "ApiError",
+    "AuditEntry",
+    "AuditReader",
     "Authenticator",
+    "CredentialsAuth",
     "ErrorBody",
     "ErrorCode",
+    "ModelCatalog",
     "Point",
     "Site",
     "TokenAuth",
+    "TokenVerifier",
     "bearer_token",
     "create_app",
     "downsample",

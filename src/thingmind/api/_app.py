@@ -11,7 +11,12 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from thingmind import __version__
-from thingmind.api import _routes_conversation, _routes_site, _stream
+from thingmind.api import (
+    _routes_conversation,
+    _routes_learning,
+    _routes_site,
+    _stream,
+)
 from thingmind.api._auth import TokenAuth
 from thingmind.api._deps import current_user
 from thingmind.api._errors import ERROR_RESPONSES, install_error_handlers
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from thingmind.api._auth import Authenticator
+    from thingmind.api._site import AuditReader, ModelCatalog
     from thingmind.brain import Brain
     from thingmind.bus import EventBus
     from thingmind.core import Clock
@@ -89,6 +95,8 @@ def create_app(
     site_name: str = "Home",
     model_version: str = "",
     dashboard: bool = True,
+    audit: AuditReader | None = None,
+    models: ModelCatalog | None = None,
 ) -> FastAPI:
     """Build the API (and dashboard) of a running brain.
 
@@ -106,6 +114,8 @@ def create_app(
         site_name: The site's name.
         model_version: The language model's version, shown in ``/api/sites``.
         dashboard: Serve the dashboard at ``/``.
+        audit: The audit trail, served to the owner at ``/api/audit``.
+        models: The model versions, served to the owner at ``/api/models``.
 
     Returns:
         The ASGI application.
@@ -130,12 +140,15 @@ def create_app(
         site_id=site_id,
         name=site_name,
         model_version=model_version,
+        audit=audit,
+        models=models,
     )
     install_error_handlers(app)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     app.include_router(_routes_site.public)
     app.include_router(_routes_site.router)
     app.include_router(_routes_conversation.router)
+    app.include_router(_routes_learning.router)
     app.include_router(_stream.router)
 
     ops = APIRouter(tags=["operations"], responses=ERROR_RESPONSES)

@@ -34,12 +34,16 @@ class ErrorCode(StrEnum):
     """A parameter or body field is missing or has a bad value (see ``field``)."""
     UNAUTHORIZED = "unauthorized"
     """No token, or a wrong one."""
+    FORBIDDEN = "forbidden"
+    """The caller is known and may not do this (see ``reason``: the gate's)."""
     NOT_FOUND = "not_found"
     """No such route, device, area or sensor key."""
     METHOD_NOT_ALLOWED = "method_not_allowed"
     """The route exists, not with this method."""
     SERVICE_REFUSED = "service_refused"
     """The device cannot do what was asked (see ``reason`` and ``field``)."""
+    CONFLICT = "conflict"
+    """The request cannot be done in the site's present state (nothing to roll back)."""
     UNSUPPORTED = "unsupported"
     """A valid request for something not supported (a language, say)."""
     BAD_REQUEST = "bad_request"
@@ -153,9 +157,10 @@ def _loc(loc: Sequence[int | str]) -> str:
 _STATUS_CODES: dict[int, ErrorCode] = {
     400: ErrorCode.BAD_REQUEST,
     401: ErrorCode.UNAUTHORIZED,
-    403: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
     422: ErrorCode.VALIDATION_ERROR,
 }
 
@@ -239,6 +244,7 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "The request cannot be read."},
     401: {"model": ErrorBody, "description": "No token, or a wrong one."},
+    403: {"model": ErrorBody, "description": "The caller may not do this."},
     404: {"model": ErrorBody, "description": "No such thing."},
     422: {"model": ErrorBody, "description": "A field is missing or bad."},
     500: {"model": ErrorBody, "description": "A bug; the server logged it."},

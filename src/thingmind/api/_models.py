@@ -8,6 +8,7 @@ from typing import TypeAlias
 from pydantic import BaseModel, ConfigDict, Field
 
 from thingmind.core import Domain, EventKind  # noqa: TC001  (pydantic reads them)
+from thingmind.nlu import Intent  # noqa: TC001
 
 JsonState: TypeAlias = bool | int | float | str | None
 """A state value on the wire (non-finite numbers are sent as null)."""
@@ -105,6 +106,14 @@ class ServiceCall(BaseModel):
     )
 
 
+class PendingOut(_Out):
+    """A dangerous action held until the same user confirms it with their PIN."""
+
+    id: str = Field(description="The confirmation's id.")
+    expires: float = Field(description="Unix seconds after which it is void.")
+    message: str = Field(description="What to do: give your PIN.")
+
+
 class ServiceResult(_Out):
     """What a service call did."""
 
@@ -112,6 +121,15 @@ class ServiceResult(_Out):
     service: str
     changes: dict[str, JsonState] = Field(description="The keys that changed.")
     state: dict[str, JsonState] = Field(description="The device's state afterwards.")
+    done: bool = Field(
+        default=True,
+        description="False when the action waits for a confirmation (status 202).",
+    )
+    pending: PendingOut | None = Field(
+        default=None,
+        description="The confirmation it waits for: send the PIN to "
+        "`/api/conversation/process` as the text.",
+    )
 
 
 class HistoryPoint(_Out):
@@ -277,3 +295,55 @@ class ConversationResponse(_Out):
     latency_ms: float = Field(
         description="From the sentence to the devices' new state."
     )
+
+
+class CorrectionRequest(BaseModel):
+    """What the caller's last turn should have done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: Intent | None = Field(
+        default=None,
+        description='The intent meant ("turn_off"); none: the one understood.',
+    )
+    target: str = Field(
+        default="", max_length=200, description='The device meant, as said ("porch").'
+    )
+    device_ids: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The devices meant, by id.",
+    )
+    clause: int = Field(
+        default=0, ge=0, le=64, description="Which clause of the sentence was wrong."
+    )
+
+
+class CorrectionResponse(_Out):
+    """What the correction did: undone, then what was meant carried out."""
+
+    answer: str
+    actions: list[ActionTaken] = Field(description="What was done to put it right.")
+    changes: dict[str, dict[str, JsonState]] = Field(
+        description="Per device, the keys that changed (the undo included)."
+    )
+    refused: bool
+
+
+class AuditOut(_Out):
+    """One record of the audit trail."""
+
+    seq: int
+    ts: float = Field(description="Unix seconds.")
+    hash: str
+    record: dict[str, object] = Field(
+        description="Who, from where, the (redacted) sentence, actions, refusals."
+    )
+
+
+class ModelOut(_Out):
+    """One model version kept for the site."""
+
+    id: str
+    in_service: bool
+    info: dict[str, object] = Field(description="Its `version.json`.")

@@ -6,7 +6,7 @@ import asyncio
 import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from thingmind import __version__
 
@@ -100,33 +100,35 @@ async def list_floors(site: SiteDep, _user: UserDep) -> list[FloorOut]:
 @router.get("/areas", tags=["site"], summary="Areas and their devices")
 async def list_areas(
     site: SiteDep,
-    _user: UserDep,
+    user: UserDep,
     floor: Annotated[
         str | None, Query(max_length=200, description="Only this floor's areas.")
     ] = None,
 ) -> list[AreaOut]:
     """List the areas, in file order."""
     return [
-        site.area_out(a) for a in site.home.areas if floor is None or a.floor == floor
+        site.area_out(a, user=user)
+        for a in site.home.areas
+        if floor is None or a.floor == floor
     ]
 
 
 @router.get("/areas/{area_id}", tags=["site"], summary="One area")
 async def get_area(
-    area_id: Annotated[str, Path(max_length=200)], site: SiteDep, _user: UserDep
+    area_id: Annotated[str, Path(max_length=200)], site: SiteDep, user: UserDep
 ) -> AreaOut:
     """Describe an area."""
     if not site.home.has_area(area_id):
         err = not_found("area", area_id, field="path.area_id")
         raise err
-    return site.area_out(site.home.area(area_id))
+    return site.area_out(site.home.area(area_id), user=user)
 
 
 @router.get("/devices", tags=["devices"], summary="Devices with their live state")
 async def list_devices(
     *,
     site: SiteDep,
-    _user: UserDep,
+    user: UserDep,
     area: Annotated[str | None, Query(max_length=200)] = None,
     floor: Annotated[str | None, Query(max_length=200)] = None,
     type: Annotated[Domain | None, Query()] = None,  # noqa: A002  (the API's word)
@@ -138,23 +140,24 @@ async def list_devices(
         if (area is None or d.area == area)
         and (floor is None or site.floor_of(d.area) == floor)
         and (type is None or d.type is type)
+        and site.readable(user, d.id)
     ]
 
 
 @router.get("/devices/{device_id}", tags=["devices"], summary="One device")
-async def get_device(device_id: DeviceId, site: SiteDep, _user: UserDep) -> DeviceOut:
+async def get_device(device_id: DeviceId, site: SiteDep, user: UserDep) -> DeviceOut:
     """Describe a device with its live state."""
-    return site.device_out(site.device(device_id))
+    return site.device_out(site.device(device_id, user=user))
 
 
 @router.get(
     "/devices/{device_id}/state", tags=["devices"], summary="A device's live state"
 )
 async def get_state(
-    device_id: DeviceId, site: SiteDep, _user: UserDep
+    device_id: DeviceId, site: SiteDep, user: UserDep
 ) -> dict[str, StateValue]:
     """Return a device's live state, by key."""
-    return site.device_out(site.device(device_id)).state
+    return site.device_out(site.device(device_id, user=user)).state
 
 
 @router.get(
@@ -163,10 +166,10 @@ async def get_state(
     summary="What a device can be asked to do",
 )
 async def list_services(
-    device_id: DeviceId, site: SiteDep, _user: UserDep
+    device_id: DeviceId, site: SiteDep, user: UserDep
 ) -> list[ServiceOut]:
     """List a device's services and their parameters."""
-    device = site.device(device_id)
+    device = site.device(device_id, user=user)
     spec = domain_spec(device.type)
     out = []
     for name, service in spec.services.items():
@@ -194,17 +197,33 @@ async def list_services(
     "/devices/{device_id}/services/{service}",
     tags=["devices"],
     summary="Call a service of a device",
+    responses={
+        202: {
+            "model": ServiceResult,
+            "description": "Held: a dangerous action waits for your PIN.",
+        }
+    },
 )
 async def call_service(
+    *,
     device_id: DeviceId,
     service: Annotated[str, Path(max_length=100, description='E.g. "turn_on".')],
     site: SiteDep,
     user: UserDep,
+    response: Response,
     body: ServiceCall | None = None,
 ) -> ServiceResult:
-    """Carry out a service; the change is kept in history and streamed."""
+    """Carry out a service; the change is kept in history and streamed.
+
+    It passes the same gate as a sentence: 403 when the caller may not, and for a
+    dangerous action (unlocking, opening a garage) 202 with a pending confirmation,
+    carried out once the same user sends their PIN to ``/api/conversation/process``.
+    """
     params = body.params if body is not None else {}
-    return site.call_service(device_id, service, params, user=user)
+    result = site.call_service(device_id, service, params, user=user)
+    if not result.done:
+        response.status_code = 202
+    return result
 
 
 def _range(site: Site, start: float | None, end: float | None) -> tuple[float, float]:
@@ -228,7 +247,7 @@ async def get_history(
     *,
     device_id: DeviceId,
     site: SiteDep,
-    _user: UserDep,
+    user: UserDep,
     key: Annotated[
         str | None,
         Query(max_length=100, description='State key; default "value" (sensors).'),
@@ -240,7 +259,7 @@ async def get_history(
     ] = 500,
 ) -> History:
     """Return one state key's readings in ``[start, end)``, oldest first."""
-    device = site.device(device_id)
+    device = site.device(device_id, user=user)
     state = site.brain.registry.state(device_id)
     if key is None:
         key = "value" if "value" in state else next(iter(state), "value")
@@ -287,6 +306,7 @@ def _event_out(event: Event) -> EventOut:
 async def _events(
     site: Site,
     *,
+    user: str,
     start: float | None,
     end: float | None,
     kinds: list[EventKind] | None,
@@ -308,7 +328,11 @@ async def _events(
             limit=limit,
         ),
     )
-    return [_event_out(e) for e in events]
+    return [
+        _event_out(e)
+        for e in events
+        if e.device_id is None or site.readable(user, e.device_id)
+    ]
 
 
 Limit = Annotated[int, Query(ge=1, le=5000, description="At most this many (oldest).")]
@@ -318,7 +342,7 @@ Limit = Annotated[int, Query(ge=1, le=5000, description="At most this many (olde
 async def list_events(
     *,
     site: SiteDep,
-    _user: UserDep,
+    user: UserDep,
     start: Start = None,
     end: End = None,
     kind: Annotated[list[EventKind] | None, Query()] = None,
@@ -327,7 +351,13 @@ async def list_events(
 ) -> list[EventOut]:
     """Return the site's events in ``[start, end)``: state changes, actions, alerts."""
     return await _events(
-        site, start=start, end=end, kinds=kind, device_id=device_id, limit=limit
+        site,
+        user=user,
+        start=start,
+        end=end,
+        kinds=kind,
+        device_id=device_id,
+        limit=limit,
     )
 
 
@@ -335,7 +365,7 @@ async def list_events(
 async def list_alerts(
     *,
     site: SiteDep,
-    _user: UserDep,
+    user: UserDep,
     start: Start = None,
     end: End = None,
     device_id: Annotated[str | None, Query(max_length=200)] = None,
@@ -344,6 +374,7 @@ async def list_alerts(
     """Return the alerts raised in ``[start, end)`` (by rules and detectors)."""
     return await _events(
         site,
+        user=user,
         start=start,
         end=end,
         kinds=[EventKind.ALERT],

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from thingmind.api._auth import Authenticator
+    from thingmind.api._site import AuditReader, ModelCatalog
     from thingmind.brain import Brain
     from thingmind.bus import EventBus
     from thingmind.core import Clock
@@ -40,6 +41,8 @@ async def run_server(
     site_name: str = "Home",
     model_version: str = "",
     on_started: Callable[[str], None] | None = None,
+    audit: AuditReader | None = None,
+    models: ModelCatalog | None = None,
 ) -> None:
     """Serve the API and dashboard until cancelled (or Ctrl-C).
 
@@ -60,6 +63,8 @@ async def run_server(
         model_version: The language model's version.
         on_started: Called with the base URL ("http://127.0.0.1:8123") once
             the server listens.
+        audit: The audit trail, served to the owner.
+        models: The model versions, served to the owner.
 
     Raises:
         OSError: When the address cannot be bound (the port is taken).
@@ -74,6 +79,8 @@ async def run_server(
         site_id=site_id,
         site_name=site_name,
         model_version=model_version,
+        audit=audit,
+        models=models,
     )
     config = uvicorn.Config(
         app,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 import logging
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 import uuid
 
 from thingmind.api._downsample import json_safe_state
@@ -17,12 +17,17 @@ from thingmind.api._errors import ApiError, ErrorCode, not_found
 from thingmind.api._models import (
     ActionTaken,
     AreaOut,
+    AuditOut,
     ConversationErrorCode,
     ConversationRequest,
     ConversationResponse,
+    CorrectionRequest,
+    CorrectionResponse,
     DeviceOut,
     FloorOut,
     IntentResponse,
+    ModelOut,
+    PendingOut,
     PlainSpeech,
     ResponseData,
     ResponseType,
@@ -32,13 +37,14 @@ from thingmind.api._models import (
     TargetType,
     Understood,
 )
+from thingmind.brain import MeantCommand
 from thingmind.bus import BusError
-from thingmind.core import Event, EventKind, ServiceError, StateValue
+from thingmind.core import Event, EventKind, StateValue, ThingmindError
 from thingmind.registry import ServiceCallError, ServiceFailure, domain_spec
-from thingmind.resolve import Context, FailReason
+from thingmind.resolve import Context, FailReason, ResolvedAction, Role, Verdict
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from thingmind.api._metrics import ApiMetrics
     from thingmind.brain import Brain, TurnResult
@@ -59,8 +65,65 @@ _ERROR_CODES: dict[FailReason, ConversationErrorCode] = {
 }
 
 
+SOURCE = "api"
+"""The source of every request through the API: remote, so a PIN confirms."""
+
+
 def _finite(number: float) -> float:
     return number if math.isfinite(number) else 0.0
+
+
+class AuditEntry(Protocol):
+    """One audit record (``thingmind.store.AuditRecord``)."""
+
+    @property
+    def seq(self) -> int:
+        """Its place in the chain."""
+        ...
+
+    @property
+    def ts(self) -> float:
+        """Unix seconds."""
+        ...
+
+    @property
+    def hash(self) -> str:
+        """Its chain hash."""
+        ...
+
+    @property
+    def record(self) -> Mapping[str, Any]:
+        """What it records."""
+        ...
+
+
+class AuditReader(Protocol):
+    """Reads the audit trail (``thingmind.store.AuditLog``)."""
+
+    def records(
+        self, *, after: int = 0, limit: int | None = None, user: str | None = None
+    ) -> Sequence[AuditEntry]:
+        """Return records after a sequence number, oldest first."""
+        ...
+
+
+class ModelCatalog(Protocol):
+    """The site's model versions (the command line adapts the model registry)."""
+
+    def versions(self) -> list[tuple[str, bool, Mapping[str, object]]]:
+        """Return (version id, in service, its ``version.json``), oldest first."""
+        ...
+
+    def rollback(self) -> str:
+        """Put the version in service before back; return its id.
+
+        Raises:
+            ThingmindError: When there is none to go back to.
+        """
+        ...
+
+
+_OWNER_ROLES = frozenset({Role.OWNER})
 
 
 class Site:
@@ -78,6 +141,8 @@ class Site:
         site_id: str = "home",
         name: str = "Home",
         model_version: str = "",
+        audit: AuditReader | None = None,
+        models: ModelCatalog | None = None,
     ) -> None:
         """Wire the API to a running brain.
 
@@ -91,8 +156,12 @@ class Site:
             site_id: The site's id.
             name: The site's name.
             model_version: The language model's version, for ``/api/sites``.
+            audit: The audit trail, for ``/api/audit`` (None: not served).
+            models: The model versions, for ``/api/models`` (None: not served).
         """
         self.brain = brain
+        self.audit = audit
+        self.models = models
         self.store = store
         self.bus = bus
         self.driver = driver
@@ -112,9 +181,47 @@ class Site:
 
     # ------------------------------------------------------------- lookups
 
-    def device(self, device_id: str) -> Device:
-        """Return a device, or raise a 404 naming ``path.device_id``."""
-        if not self.home.has_device(device_id):
+    # ------------------------------------------------------------- who asks
+
+    def role_of(self, user: str) -> Role | None:
+        """Return the user's role (None: unknown to the site)."""
+        security = self.brain.security
+        if security is None:  # no policy: the one token is the owner's
+            return Role.OWNER if user == "owner" else None
+        found = security.gate.user(user)
+        return found.role if found is not None else None
+
+    def require_role(self, user: str, roles: frozenset[Role] = _OWNER_ROLES) -> None:
+        """Refuse (403) a caller whose role is not one of ``roles``.
+
+        Raises:
+            ApiError: 403 ``forbidden``.
+        """
+        if self.role_of(user) not in roles:
+            msg = "only the site's owner may do that"
+            raise ApiError(403, ErrorCode.FORBIDDEN, msg, reason="not_permitted")
+
+    def readable(self, user: str, device_id: str) -> bool:
+        """Return True when the user may see the device and its state."""
+        security = self.brain.security
+        if security is None:
+            return True
+        return security.gate.can_read(user, device_id)
+
+    def device(self, device_id: str, *, user: str | None = None) -> Device:
+        """Return a device, or raise a 404 naming ``path.device_id``.
+
+        Args:
+            device_id: The device.
+            user: The caller: a device they may not see is not found either, so
+                an answer never reveals it.
+
+        Raises:
+            ApiError: 404.
+        """
+        if not self.home.has_device(device_id) or (
+            user is not None and not self.readable(user, device_id)
+        ):
             err = not_found("device", device_id, field="path.device_id")
             raise err
         return self.home.device(device_id)
@@ -141,9 +248,13 @@ class Site:
             read_only=spec.read_only,
         )
 
-    def area_out(self, area: Area) -> AreaOut:
-        """Describe an area and its devices."""
-        devices = self.brain.registry.devices_in_area(area.id)
+    def area_out(self, area: Area, *, user: str | None = None) -> AreaOut:
+        """Describe an area and its devices (those ``user`` may see)."""
+        devices = [
+            d
+            for d in self.brain.registry.devices_in_area(area.id)
+            if user is None or self.readable(user, d.id)
+        ]
         return AreaOut(
             id=area.id,
             name=area.name,
@@ -203,20 +314,25 @@ class Site:
             params: Its parameters.
             user: Who asked.
 
+        The call passes the same gate as a sentence (``source="api"``): refused
+        (403, with the gate's reason) or held for the user's PIN (``done`` false,
+        status 202), and written to the audit trail.
+
         Returns:
             What changed, and the device's state afterwards.
 
         Raises:
-            ApiError: 404 for an unknown device or service, 422 when refused.
+            ApiError: 404 for an unknown (or unseen) device or service, 403 when
+                the gate refuses, 422 when the device refuses.
         """
-        device = self.device(device_id)
+        device = self.device(device_id, user=user)
         spec = domain_spec(device.type)
         if service not in spec.services:
             valid = ", ".join(spec.services) or "none"
             msg = f"{device.type} has no service {service!r} (valid: {valid})"
             raise ApiError(404, ErrorCode.NOT_FOUND, msg, field="path.service")
-        try:
-            changed = self.driver.call(device_id, service, params)
+        try:  # the type's checks (pure): a bad value is named before the gate
+            spec.call(self.brain.registry.state(device_id), service, params)
         except ServiceCallError as err:
             self.metrics.service_calls.labels("refused").inc()
             field = "body.params"
@@ -231,21 +347,44 @@ class Site:
                 field=field,
                 reason=err.reason.value,
             ) from err
-        except ServiceError as err:
+        done = self.brain.execute(
+            user,
+            ResolvedAction(device_id=device_id, service=service, params=params),
+            source=SOURCE,
+            text=f"{service} {device_id}",
+        )
+        decision = done.decision
+        if decision.verdict is Verdict.DENY:
+            self.metrics.service_calls.labels("refused").inc()
+            reason = decision.reason.value if decision.reason else None
+            raise ApiError(403, ErrorCode.FORBIDDEN, decision.message, reason=reason)
+        if done.error:
             self.metrics.service_calls.labels("refused").inc()
             raise ApiError(
-                422, ErrorCode.SERVICE_REFUSED, str(err), field="body.params"
-            ) from err
-        self.brain.record_action(device_id, service, params)
-        if changed:
-            self.brain.apply_state(device_id, changed, source="command")
+                422, ErrorCode.SERVICE_REFUSED, done.error, field="body.params"
+            )
+        state = json_safe_state(self.brain.registry.state(device_id))
+        if done.pending is not None:
+            self.metrics.service_calls.labels("pending").inc()
+            return ServiceResult(
+                device_id=device_id,
+                service=service,
+                changes={},
+                state=state,
+                done=False,
+                pending=PendingOut(
+                    id=done.pending.id,
+                    expires=done.pending.expires,
+                    message=decision.message,
+                ),
+            )
         self._announce_action(device_id, service, params, user)
         self.metrics.service_calls.labels("ok").inc()
         return ServiceResult(
             device_id=device_id,
             service=service,
-            changes=json_safe_state(changed),
-            state=json_safe_state(self.brain.registry.state(device_id)),
+            changes=json_safe_state(done.changed),
+            state=state,
         )
 
     # ------------------------------------------------------------- conversation
@@ -268,7 +407,7 @@ class Site:
         device = request.device_id
         if area is None and device is None and remembered is not None:
             area, device = remembered.area, remembered.device
-        return Context(area=area, device=device, user=user)
+        return Context(area=area, device=device, user=user, source=SOURCE)
 
     def _remember(self, conversation_id: str, context: Context) -> None:
         self._conversations[conversation_id] = context
@@ -319,6 +458,114 @@ class Site:
             ),
             latency_ms=result.latency_ms,
         )
+
+    # ------------------------------------------------------------- learning
+
+    def correct(self, request: CorrectionRequest, *, user: str) -> CorrectionResponse:
+        """Mark the caller's last turn wrong: undo it and do what was meant.
+
+        Args:
+            request: What was meant.
+            user: Who corrects (their own last turn only).
+
+        Returns:
+            What the correction did.
+
+        Raises:
+            ApiError: 422 when learning is off or a device is unknown; 404 when the
+                caller has no recent turn.
+        """
+        if not self.brain.can_learn:
+            msg = "corrections need a model registry (thingmind serve --models DIR)"
+            raise ApiError(422, ErrorCode.UNSUPPORTED, msg)
+        for index, device_id in enumerate(request.device_ids):
+            self.device_or_422(device_id, user, field=f"body.device_ids.{index}")
+        meant = MeantCommand(
+            intent=request.intent,
+            target=request.target,
+            device_ids=tuple(request.device_ids),
+            clause=request.clause,
+        )
+        context = Context(user=user, source=SOURCE)
+        result = self.brain.correct(meant, context=context)
+        if result is None:
+            msg = "you have no recent turn to correct"
+            raise ApiError(404, ErrorCode.NOT_FOUND, msg)
+        for action in [] if result.clarify else result.resolution.actions:
+            self._announce_action(action.device_id, action.service, action.params, user)
+        return CorrectionResponse(
+            answer=result.answer,
+            actions=self._actions(result),
+            changes={d: json_safe_state(c) for d, c in result.changes.items()},
+            refused=result.refused,
+        )
+
+    def device_or_422(self, device_id: str, user: str, *, field: str) -> None:
+        """Refuse (422) a device id in a body that is unknown or unseen by the user.
+
+        Raises:
+            ApiError: 422 naming ``field``.
+        """
+        if not self.home.has_device(device_id) or not self.readable(user, device_id):
+            msg = f"no device {device_id!r}"
+            raise ApiError(422, ErrorCode.VALIDATION_ERROR, msg, field=field)
+
+    def audit_out(
+        self, *, user: str, of_user: str | None, limit: int
+    ) -> list[AuditOut]:
+        """Return the latest audit records, oldest first (owner only).
+
+        Raises:
+            ApiError: 403 for anyone but the owner; 404 when no audit trail is kept.
+        """
+        self.require_role(user)
+        if self.audit is None:
+            msg = "this service keeps no audit trail"
+            raise ApiError(404, ErrorCode.NOT_FOUND, msg)
+        records = list(self.audit.records(user=of_user))[-limit:]
+        return [
+            AuditOut(seq=r.seq, ts=r.ts, hash=r.hash, record=dict(r.record))
+            for r in records
+        ]
+
+    def models_out(self, *, user: str) -> list[ModelOut]:
+        """Return the site's model versions (owner only).
+
+        Raises:
+            ApiError: 403 for anyone but the owner; 404 without a model registry.
+        """
+        self.require_role(user)
+        models = self._catalog()
+        return [
+            ModelOut(id=vid, in_service=live, info=dict(info))
+            for vid, live, info in models.versions()
+        ]
+
+    def rollback(self, *, user: str) -> list[ModelOut]:
+        """Put the model in service before back (owner only).
+
+        Raises:
+            ApiError: 403 for anyone but the owner; 404 without a model registry;
+                409 when there is no earlier version.
+        """
+        self.require_role(user)
+        models = self._catalog()
+        try:
+            version = models.rollback()
+        except ThingmindError as err:
+            raise ApiError(409, ErrorCode.CONFLICT, str(err)) from err
+        _LOGGER.info("model rolled back to %s by %s", version, user)
+        if self.brain.security is not None:
+            self.brain.security.record(
+                {"user": user, "source": SOURCE, "text": f"model rollback to {version}"}
+            )
+        return self.models_out(user=user)
+
+    def _catalog(self) -> ModelCatalog:
+        if self.models is None:
+            msg = "this service has no model registry (thingmind serve --models DIR)"
+            raise ApiError(404, ErrorCode.NOT_FOUND, msg)
+        return self.models
 
     def _target(self, device_id: str) -> Target:
         name = (

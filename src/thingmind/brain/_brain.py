@@ -7,20 +7,39 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import contextlib
+from dataclasses import dataclass
 import logging
+from pathlib import Path
+import threading
 from typing import TYPE_CHECKING
 
 from thingmind.brain._conversation import Conversation, Parser, TurnResult
-from thingmind.core import Clock, Event, EventKind, StateValue, SystemClock
+from thingmind.brain._gated import RULE_USER, GatedExecutor
+from thingmind.brain._learning import LearningConversation, ModelSlot
+from thingmind.brain._learning_log import CorrectionLog
+from thingmind.brain._security import Executed
+from thingmind.core import (
+    Clock,
+    Event,
+    EventKind,
+    ServiceError,
+    StateValue,
+    SystemClock,
+)
 from thingmind.registry import DeviceDriver, Home, Registry
+from thingmind.resolve import GateDecision, ResolvedAction, Verdict
+from thingmind.rules import DriverExecutor
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from thingmind.brain._learning_log import MeantCommand
     from thingmind.brain._security import Security
     from thingmind.bus import EventBus
     from thingmind.resolve import Context
+    from thingmind.rules import ActionExecutor
     from thingmind.store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,6 +72,31 @@ class _MirroringDriver:
         return changed
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Learning:
+    """How the brain learns from use: corrections, and models swapped in service."""
+
+    site: str
+    """The site's name, kept with each correction."""
+    log: CorrectionLog | None = None
+    """Where corrections go (None: they are applied, not kept)."""
+    current: Callable[[], Path | None] | None = None
+    """Returns the model folder that should be in service (the registry's
+    ``current_path(site)``); polled so a deploy or rollback takes effect."""
+    poll_s: float = 2.0
+    """Seconds between polls of ``current``."""
+    window_s: float = 120.0
+    """How long after a turn a correction still applies to it."""
+
+    def __post_init__(self) -> None:
+        if not self.poll_s > 0:
+            msg = f"poll_s must be > 0 seconds, got {self.poll_s}"
+            raise ValueError(msg)
+        if not self.window_s > 0:
+            msg = f"window_s must be > 0 seconds, got {self.window_s}"
+            raise ValueError(msg)
+
+
 class Brain:
     """The site's brain: live state, history, understanding and actions.
 
@@ -73,6 +117,7 @@ class Brain:
         store: Store | None = None,
         clock: Clock | None = None,
         security: Security | None = None,
+        learning: Learning | None = None,
     ) -> None:
         """Wire the parts.
 
@@ -85,6 +130,8 @@ class Brain:
             clock: Time source for the events it writes (default: wall clock).
             security: The gate, confirmations and audit trail every sentence passes
                 (None: everything is allowed, as in ``predict``).
+            learning: Corrections and model swaps (None: the parser is fixed and
+                turns cannot be corrected).
         """
         self.registry = Registry(home)
         self._bus = bus
@@ -92,19 +139,123 @@ class Brain:
         self._clock = clock or SystemClock()
         self._pending: list[Event] = []
         self.security = security
-        self.conversation = Conversation(
-            parser=parser,
-            registry=self.registry,
-            driver=_MirroringDriver(driver, self),
-            security=security,
-        )
+        self.learning = learning
+        self.driver: DeviceDriver = _MirroringDriver(driver, self)
+        """The device layer as the brain uses it: what it does is mirrored at once."""
+        self.model: ModelSlot | None = None
+        """The swappable model in service, when learning is on."""
+        self.conversation: Conversation | LearningConversation
+        if learning is None:
+            self.conversation = Conversation(
+                parser=parser,
+                registry=self.registry,
+                driver=self.driver,
+                security=security,
+            )
+        else:
+            self.model = parser if isinstance(parser, ModelSlot) else ModelSlot(parser)
+            self.conversation = LearningConversation(
+                parser=self.model,
+                registry=self.registry,
+                driver=self.driver,
+                site=learning.site,
+                log=learning.log,
+                window_s=learning.window_s,
+                security=security,
+            )
+        self._follow_stop: threading.Event | None = None
         self.events_seen = 0
 
     async def __aenter__(self) -> Brain:
+        learning = self.learning
+        if learning is not None and learning.current is not None:
+            if self.model is None:  # pragma: no cover - set with learning
+                msg = "learning without a model slot"
+                raise RuntimeError(msg)
+            self._follow_stop = threading.Event()
+            self.model.follow(
+                learning.current, every=learning.poll_s, stop=self._follow_stop
+            )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._follow_stop is not None:
+            self._follow_stop.set()
+            self._follow_stop = None
         self.flush()
+
+    @property
+    def clock(self) -> Clock:
+        """The site's clock (the simulator's in the demo)."""
+        return self._clock
+
+    @property
+    def can_learn(self) -> bool:
+        """True when turns can be corrected (a model registry is configured)."""
+        return isinstance(self.conversation, LearningConversation)
+
+    def correct(
+        self, meant: MeantCommand | None = None, *, context: Context | None = None
+    ) -> TurnResult | None:
+        """Mark the speaker's last turn wrong: undo it and do what was meant.
+
+        Args:
+            meant: What was meant (None: only undo it).
+            context: Whose last turn.
+
+        Returns:
+            The corrective turn, or None when learning is off or the speaker has no
+            recent turn.
+        """
+        conversation = self.conversation
+        if not isinstance(conversation, LearningConversation):
+            return None
+        return conversation.correct(meant, context=context)
+
+    def execute(
+        self, user: str, action: ResolvedAction, *, source: str, text: str = ""
+    ) -> Executed:
+        """Carry out one service call that does not come from a sentence.
+
+        With security it passes :meth:`Security.execute` (the gate, a held
+        confirmation, the audit trail); without it (``predict``, tests) it is done.
+
+        Args:
+            user: Who asks.
+            action: The service call.
+            source: Where from ("api", "mqtt", "rule:<id>").
+            text: A description for the audit trail.
+
+        Returns:
+            The decision and what changed.
+
+            The device's refusal, if any, is in ``Executed.error``.
+        """
+        if self.security is not None:
+            return self.security.execute(
+                user, action, source=source, driver=self.driver, text=text
+            )
+        allow = GateDecision(verdict=Verdict.ALLOW)
+        try:
+            changed = self.driver.call(action.device_id, action.service, action.params)
+        except ServiceError as err:
+            return Executed(decision=allow, changed={}, error=str(err))
+        return Executed(decision=allow, changed=changed)
+
+    def rule_executor(self, *, user: str = RULE_USER) -> ActionExecutor:
+        """Return the executor automations act through (the gate, when secured).
+
+        Args:
+            user: Who automations act as (their role bounds what rules may do).
+
+        Returns:
+            A :class:`GatedExecutor`, or a plain executor without security.
+        """
+        if self.security is None:
+            return DriverExecutor(self.registry, self.driver)
+        return GatedExecutor(
+            self.security, registry=self.registry, driver=self.driver, user=user
+        )
 
     def apply_state(
         self, device_id: str, changes: Mapping[str, StateValue], *, source: str

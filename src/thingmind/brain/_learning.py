@@ -40,12 +40,13 @@ from thingmind.brain._learning_log import (
 from thingmind.core import IncompatibleModelError, ServiceError, StateValue
 from thingmind.nlu import Clause, Intent, ParsedCommand, Slot, Span, words_of
 from thingmind.registry import domain_spec
-from thingmind.resolve import Context, Resolution
+from thingmind.resolve import Context, Resolution, ResolvedAction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from pathlib import Path
 
+    from thingmind.brain._security import Security
     from thingmind.registry import DeviceDriver, Registry
 
 _LOGGER = logging.getLogger(__name__)
@@ -266,6 +267,7 @@ class LearningConversation:
         redactor: Redactor | None = None,
         window_s: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
+        security: Security | None = None,
     ) -> None:
         """Wire the pipeline.
 
@@ -278,13 +280,19 @@ class LearningConversation:
             redactor: Takes personal data out (default: one that keeps site names).
             window_s: How long after a turn a correction still applies to it.
             clock: Monotonic seconds (tests pass a fake one).
+            security: The gate, confirmations and audit trail every turn passes,
+                the undo of a correction included (None: everything is allowed).
         """
         self._parser = parser
         self._forced = _ForcedParser(parser)
         self._journal = _JournalDriver(driver, registry)
         self._registry = registry
+        self._security = security
         self.conversation = Conversation(
-            parser=self._forced, registry=registry, driver=self._journal
+            parser=self._forced,
+            registry=registry,
+            driver=self._journal,
+            security=security,
         )
         self.site = site
         self.log = log
@@ -315,7 +323,7 @@ class LearningConversation:
         """
         who = context.user if context is not None else "owner"
         last = self._recent(who)
-        if last is not None:
+        if last is not None and not self._answers_confirmation(who, text):
             rest = correction_cue(text)
             if rest is not None:
                 return self._spoken_correction(text, rest, last, context)
@@ -348,6 +356,19 @@ class LearningConversation:
         if last is None:
             return None
         return self._apply(last, meant or MeantCommand(), context, source, text="")
+
+    def _answers_confirmation(self, who: str, text: str) -> bool:
+        """True when the sentence answers the speaker's pending confirmation.
+
+        "No" then cancels the held action; it is not a correction of the turn that
+        asked for it.
+        """
+        security = self._security
+        if security is None or security.confirmations.pending(who) is None:
+            return False
+        from thingmind.brain._security import Reply, classify_reply  # noqa: PLC0415
+
+        return classify_reply(text) is not Reply.OTHER
 
     def _recent(self, who: str) -> _Turn | None:
         with self._lock:
@@ -431,6 +452,35 @@ class LearningConversation:
     def _clause_of(last: _Turn) -> int:
         return last.calls[0][0] if last.calls else 0
 
+    def _undo_allowed(
+        self,
+        last: _Turn,
+        device_id: str,
+        steps: list[tuple[str, dict[str, StateValue]]],
+    ) -> bool:
+        """True when the gate lets the speaker undo this way, with no confirmation.
+
+        An undo is an action like any other: undoing "lock the door" is an unlock,
+        which is never done without the confirmation the gate asks for.
+        """
+        security = self._security
+        if security is None:
+            return True
+        ctx = last.context or Context()
+        for service, params in steps:
+            decision = security.gate.check(
+                ctx.user,
+                ResolvedAction(device_id=device_id, service=service, params=params),
+                source=ctx.source,
+                now=security.now(),
+            )
+            if not decision.allowed:
+                _LOGGER.info(
+                    "undo of %s not done: %s", device_id, decision.verdict.value
+                )
+                return False
+        return True
+
     def _undo(self, last: _Turn, clause: int) -> tuple[str, ...]:
         """Undo a turn's calls of one clause, newest first; return the devices undone."""
         firsts: dict[str, _Call] = {}
@@ -447,6 +497,8 @@ class LearningConversation:
             steps = inverse_calls(spec, call.before, now)
             if steps is None:
                 _LOGGER.warning("cannot undo %s: no service restores it", device_id)
+                continue
+            if not self._undo_allowed(last, device_id, steps):
                 continue
             try:
                 for service, params in steps:

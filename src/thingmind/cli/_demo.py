@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 import contextlib
 from dataclasses import dataclass
 import functools
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from thingmind.brain import Brain, TurnResult
+    from thingmind.mqtt import MqttBridge
+    from thingmind.sim import Simulator
 
 _QUIET_TYPES = {"sensor"}  # sensors change every minute; the live log shows the rest
 _QUIET_KEYS = {"current_temperature"}  # a thermostat's reading, as chatty as a sensor
@@ -81,20 +84,39 @@ def demo(
         int, typer.Option(help="Dashboard port (0: no web server).")
     ] = 8321,
     host: Annotated[str, typer.Option(help="Dashboard address.")] = "127.0.0.1",
+    mqtt: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the simulated devices over this broker (mqtt://host:port)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="YAML configuration: `security:` (users, roles, limits)."),
+    ] = None,
 ) -> None:
     """Run a scenario pack live: devices change, and you can type commands to it.
 
     The dashboard is served on http://HOST:PORT; its address, with its access token,
-    is printed at start.
+    is printed at start. Everything passes the same security gate as ``serve``.
     """
+    from thingmind.cli._serve import load_config  # noqa: PLC0415
+
     web = _Web(host=host, port=port) if port else None
-    asyncio.run(_demo(scenario, speed, seed, duration, say or [], area, db, web))
+    extra = _Extra(mqtt=mqtt, config=load_config(config))
+    asyncio.run(_demo(scenario, speed, seed, duration, say or [], area, db, web, extra))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Web:
     host: str
     port: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Extra:
+    mqtt: str | None
+    config: Mapping[str, object]
 
 
 async def _demo(
@@ -106,12 +128,19 @@ async def _demo(
     area: str | None,
     db: Path | None,
     web: _Web | None,
+    extra: _Extra | None = None,
 ) -> None:
     from rich.console import Console  # noqa: PLC0415
 
+    from thingmind.api import CredentialsAuth  # noqa: PLC0415
     from thingmind.brain import Brain  # noqa: PLC0415
     from thingmind.bus import EventBus  # noqa: PLC0415
     from thingmind.cli._nlu import ModelMissingError, load_default_tagger  # noqa: PLC0415
+    from thingmind.cli._serve import (  # noqa: PLC0415
+        build_security,
+        mqtt_bridge,
+        run_server,
+    )
     from thingmind.core import EventKind  # noqa: PLC0415
     from thingmind.resolve import Context  # noqa: PLC0415
     from thingmind.sim import Simulator, load_scenario  # noqa: PLC0415
@@ -129,6 +158,15 @@ async def _demo(
     store.open()
     bus = EventBus()
     sim = Simulator(scenario, seed=seed, start=time.time(), speed=speed)
+    extra = extra or _Extra(mqtt=None, config={})
+    stack = build_security(scenario.home, store, config=extra.config)
+    bridge = (
+        mqtt_bridge(
+            home=scenario.home, broker_url=extra.mqtt, bus=bus, site=scenario.name
+        )
+        if extra.mqtt is not None
+        else None
+    )
     ctx = Context(area=area)
     console.print(
         f"[bold]thingmind demo[/bold]: {scenario.name} ({len(scenario.home.devices)} devices), "
@@ -138,7 +176,12 @@ async def _demo(
         "Type a command (e.g. 'turn off the kitchen lights'), 'state', or 'quit'."
     )
     async with Brain(
-        home=scenario.home, parser=parser, driver=sim, bus=bus, store=store
+        home=scenario.home,
+        parser=parser,
+        driver=sim if bridge is None else bridge.driver,
+        bus=bus,
+        store=store,
+        security=stack.security,
     ) as brain:
         for sentence in say:
             console.print(f"> {sentence}")
@@ -185,25 +228,31 @@ async def _demo(
                 )
 
         tasks = [
-            asyncio.create_task(sim.run(bus.publish), name="sim"),
             asyncio.create_task(brain.run(), name="brain"),
             asyncio.create_task(watch(), name="watch"),
         ]
+        if bridge is None:
+            tasks.append(asyncio.create_task(sim.run(bus.publish), name="sim"))
+        else:
+            tasks.extend(
+                _over_mqtt(sim, bridge, brain, extra.mqtt or "", scenario.name)
+            )
         if web is not None:
-            from thingmind.cli._serve import run_server  # noqa: PLC0415
-
+            token = secrets.token_urlsafe(16)
             server = run_server(
                 brain,
                 store,
                 bus,
-                driver=sim,
+                driver=brain.driver,
                 host=web.host,
                 port=web.port,
-                token=secrets.token_urlsafe(16),
+                token=CredentialsAuth(stack.credentials, bootstrap=token),
+                link_token=token,
                 clock=sim.clock,
                 site_id=scenario.name,
                 site_name=f"The {scenario.name} scenario",
                 model_version=parser.version,
+                audit=stack.audit,
             )
             tasks.append(asyncio.create_task(server, name="web"))
         try:
@@ -217,12 +266,39 @@ async def _demo(
             if interactive:
                 loop.remove_reader(sys.stdin.fileno())
             for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _stop(task)
+    stack.close()
     store.close()
     console.print(f"stored {brain.events_seen} events in {db_path}")
+
+
+def _over_mqtt(
+    sim: Simulator, bridge: MqttBridge, brain: Brain, broker_url: str, name: str
+) -> list[asyncio.Task[None]]:
+    """Run the simulator as MQTT devices in-process, and the brain's bridge."""
+    from thingmind.cli._serve import attach_mqtt  # noqa: PLC0415
+    from thingmind.mqtt import parse_broker_url  # noqa: PLC0415
+    from thingmind.sim._mqtt import SimulatorMqtt  # noqa: PLC0415
+
+    devices = SimulatorMqtt(
+        sim,
+        broker=parse_broker_url(broker_url),
+        base=f"thingmind-sim/{name}",
+    )
+    attach_mqtt(bridge, brain)
+    return [
+        asyncio.create_task(devices.run(simulate=True), name="sim-mqtt"),
+        asyncio.create_task(bridge.run(), name="mqtt"),
+    ]
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
+    """Cancel a task until it is done (aiomqtt can swallow one cancellation)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.1)
+    with contextlib.suppress(asyncio.CancelledError):
+        task.result()
 
 
 COMMANDS = {"demo": demo}
