@@ -279,7 +279,7 @@ def train(
             seed=seed,
         )
         report = train_default(
-            folder, n=examples or 40_000, config=cfg, progress=progress, init=resume
+            folder, n=examples or 80_000, config=cfg, progress=progress, init=resume
         )
     else:
         assert home is not None  # noqa: S101  (checked above; narrows the type)

@@ -132,7 +132,7 @@ def _run(
 def train_default(
     out: Path,
     *,
-    n: int = 40_000,
+    n: int = 80_000,
     config: FinetuneConfig | None = None,
     progress: Progress | None = None,
     tiny: TinyEncoderConfig | None = None,
