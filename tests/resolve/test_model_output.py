@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from resolve._sites import Site
 from thingmind.resolve import FailReason
 
 if TYPE_CHECKING:
-    from resolve._sites import Changes, Site
+    from resolve._sites import Changes
 
 # ---------------------------------------------------------------- 1. capability first
 
@@ -562,3 +563,30 @@ def test_weather_it_in_a_question_with_a_place(house: Site) -> None:
     assert all(
         house.registry.home.device(d).area == "kitchen" for d in resolution.reads
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn_on: make a [cup of coffee](target) for me",
+        "turn_on: prepare my [morning coffee](target)",
+    ],
+    ids=["measure-of-thing", "time-modifier"],
+)
+def test_head_noun_names_the_device(text: str) -> None:
+    site = Site(
+        """
+areas:
+  - {id: kitchen, name: Kitchen}
+devices:
+  - {id: switch.coffee_machine, name: Coffee machine, aliases: [coffee], area: kitchen,
+     type: switch, state: {"on": false}}
+"""
+    )
+    outcome = site.run(text)
+    assert not outcome.resolution.refused, outcome.resolution.answer
+    outcome.check({"switch.coffee_machine": {"on": True}})
+
+
+def test_unknown_modifier_still_names_nothing(house: Site) -> None:
+    assert house.resolve("turn_on: turn on the [attic lamp](target)").refused

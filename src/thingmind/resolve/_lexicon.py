@@ -473,6 +473,10 @@ class Lexicon:
         joined = " ".join(key)
         if joined in PRONOUNS:
             return Phrase(text=text, pronoun=True, plural=True)
+        head = _head_noun(key) if key not in self._t.exact else None
+        if head is not None and head in self._t.exact:
+            # "a cup of coffee", "my morning coffee": the name is the head noun
+            return self._read(text, head)
         base = _depossess(text)
         if base is not None and key not in self._t.exact:
             # "the lamp's light": the possessor is the device; try it without the 's
@@ -711,6 +715,28 @@ class Lexicon:
 
 
 _MISSING = object()
+
+
+_MEASURES = frozenset({"cup", "cups", "mug", "pot", "glass", "bit", "drop", "round"})
+"""'a cup of X': a measure of the thing, not a thing of its own."""
+_TIME_MODIFIERS = frozenset(
+    {"morning", "afternoon", "evening", "daily", "usual", "nightly", "weekend"}
+)
+"""'my morning coffee': when, not which."""
+
+
+def _head_noun(key: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The phrase without a leading measure ("cup of") or time modifier, if it has one.
+
+    Only ever tried as an exact name, so "attic window" still names nothing.
+    """
+    if "of" in key:
+        i = key.index("of")
+        if 0 < i < len(key) - 1 and key[i - 1] in _MEASURES:
+            return key[i + 1 :]
+    if len(key) > 1 and key[0] in _TIME_MODIFIERS:
+        return key[1:]
+    return None
 
 
 def _strip_leading(key: tuple[str, ...]) -> tuple[str, ...]:
