@@ -81,7 +81,9 @@ def test_ten_corrections_and_a_retrain_fix_a_systematic_mistake(
         log=log,
     )
     before = OnnxTagger(base_model_dir)
-    assert all(_intents(before, t) != [Intent.TURN_OFF] for t in NEW)
+    # the mistake is there before (a tiny model may guess some right by chance)
+    wrong_before = [t for t in NEW if _intents(before, t) != [Intent.TURN_OFF]]
+    assert wrong_before
     for text in CORRECTED:
         conv.handle(text)
         # marked in the API, so the test does not hang on how the tiny model reads
