@@ -590,3 +590,21 @@ devices:
 
 def test_unknown_modifier_still_names_nothing(house: Site) -> None:
     assert house.resolve("turn_on: turn on the [attic lamp](target)").refused
+
+
+def test_attribute_phrase_with_a_name_is_read_as_the_device() -> None:
+    site = Site(
+        """
+areas:
+  - {id: line_1, name: Line 1}
+  - {id: plant_room, name: Plant room}
+devices:
+  - {id: sensor.line_1_pressure, name: Line 1 pressure, area: line_1, type: sensor,
+     device_class: pressure, state: {value: 4.2, unit: bar}}
+  - {id: sensor.boiler_pressure, name: Boiler pressure, area: plant_room, type: sensor,
+     device_class: pressure, state: {value: 2.1, unit: bar}}
+"""
+    )
+    resolution = site.resolve("ask_value: what's the [boiler pressure](attribute)")
+    assert not resolution.clarify
+    assert resolution.reads == ("sensor.boiler_pressure",)

@@ -1015,9 +1015,26 @@ _EXPLETIVE = frozenset({"it"})
 
 
 def _without_noise_targets(clause: Clause) -> Clause:
-    """Drop target spans that name no device: activity nouns, an expletive 'it'."""
+    """Drop target spans that name no device: activity nouns, an expletive 'it'.
+
+    And read a question's several-word attribute with nothing else named ("what's the
+    boiler pressure") as the noun phrase it is: the target reader splits a name from an
+    attribute word itself.
+    """
     targets = clause.slots(Slot.TARGET)
     if not targets:
+        attrs = clause.slots(Slot.ATTRIBUTE)
+        if (
+            clause.intent.is_question
+            and len(attrs) == 1
+            and len(attrs[0].text.split()) > 1
+            and not clause.slots(Slot.LOCATION)
+        ):
+            spans = tuple(
+                replace(s, slot=Slot.TARGET) if s is attrs[0] else s
+                for s in clause.spans
+            )
+            return replace(clause, spans=spans)
         return clause
     drop: set[int] = set()
     if clause.intent in {_I.CLEAN, _I.RETURN_HOME}:
