@@ -31,7 +31,7 @@ def site_model_dir(fingerprint: str) -> Path:
 
 
 def home_fingerprint(text: str) -> str:
-    """A short stable id of a home file's content (same as ``thingmind.train``)."""
+    """A short stable id of a home file's content: adapted models are cached by it."""
     import hashlib  # noqa: PLC0415
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -61,11 +60,6 @@ class TrainReport:
     """Optimisation steps."""
     seconds: float
     """Total wall time, export included."""
-
-
-def home_fingerprint(home_text: str) -> str:
-    """A short stable id of a home file's content, to cache adapted models by."""
-    return hashlib.sha256(home_text.encode("utf-8")).hexdigest()[:16]
 
 
 def _run(
