@@ -20,6 +20,7 @@ from thingmind.rules._anomaly import (
     physical_limit,
 )
 from thingmind.rules._check import check_automations
+from thingmind.rules._draft import AutomationDraft
 from thingmind.rules._dump import dump_automation
 from thingmind.rules._engine import TIMERS_KEY, RuleEngine
 from thingmind.rules._model import (
@@ -84,6 +85,7 @@ __all__ = [
     "AnomalyConfig",
     "AnomalyMonitor",
     "Automation",
+    "AutomationDraft",
     "Condition",
     "ConditionKind",
     "ConditionResult",

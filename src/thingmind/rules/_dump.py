@@ -49,6 +49,8 @@ def dump_automation(automation: Automation) -> dict[str, Any]:
         out["enabled"] = False
     if automation.max_runs_per_minute != DEFAULT_MAX_RUNS_PER_MINUTE:
         out["max_runs_per_minute"] = automation.max_runs_per_minute
+    if automation.once:
+        out["once"] = True
     out["triggers"] = [_dump_trigger(t) for t in automation.triggers]
     if automation.conditions:
         out["conditions"] = [_dump_condition(c) for c in automation.conditions]

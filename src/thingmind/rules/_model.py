@@ -494,6 +494,10 @@ class Automation:
     """Disabled automations keep their definition but never run."""
     max_runs_per_minute: int = DEFAULT_MAX_RUNS_PER_MINUTE
     """The loop guard: runs beyond this in a sliding minute are refused."""
+    once: bool = False
+    """A one-off ("turn off the porch light in 10 minutes"): removed after its first run.
+
+    thingmind's own key; Home Assistant has no such field."""
     source: str = "<memory>"
     """Where it was loaded from, for messages."""
 

@@ -77,6 +77,7 @@ _AUTOMATION_KEYS = frozenset(
         "enabled",
         "initial_state",
         "max_runs_per_minute",
+        "once",
         "max",
         "max_exceeded",
         "trigger",
@@ -254,6 +255,10 @@ def _automation(reader: _Reader, item: object, *, source: str) -> Automation | N
             "max_runs_per_minute", f"{max_runs!r} is not a whole number >= 1", item
         )
         max_runs = DEFAULT_MAX_RUNS_PER_MINUTE
+    once = item.get("once", False)
+    if not isinstance(once, bool):
+        reader.add("once", f"{once!r} is not true or false", item)
+        once = False
 
     triggers = _section(reader, item, ("triggers", "trigger"), _trigger, required=True)
     conditions = _section(reader, item, ("conditions", "condition"), _condition)
@@ -271,6 +276,7 @@ def _automation(reader: _Reader, item: object, *, source: str) -> Automation | N
             mode=mode,
             enabled=enabled,
             max_runs_per_minute=max_runs,
+            once=once,
             source=source,
         )
     except ValueError as err:
