@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from thingmind.rules._model import Automation
+from thingmind.rules._model import Automation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
