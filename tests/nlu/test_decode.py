@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def _onehot(tags: list[str], vocab: tuple[str, ...]) -> NDArray[np.float32]:
-    out = np.full((len(tags), len(vocab)), 0.01, dtype=np.float32)
+    # 0.9 on the tag, the other 0.1 spread over the rest (rows sum to 1, as a softmax)
+    out = np.full((len(tags), len(vocab)), 0.1 / (len(vocab) - 1), dtype=np.float32)
     for i, t in enumerate(tags):
         out[i, vocab.index(t)] = 0.9
     return out

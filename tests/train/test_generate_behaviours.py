@@ -162,7 +162,7 @@ def test_vacuums_by_name(gens: list[SiteGen]) -> None:
 
 def test_exceptions_are_frequent_and_varied(examples: list[TaggedExample]) -> None:
     excepts = [ex for ex in examples if spans(ex, Slot.EXCEPT)]
-    assert 0.055 < len(excepts) / len(examples) < 0.1
+    assert 0.045 < len(excepts) / len(examples) < 0.1
     texts = [_text(ex) for ex in excepts]
     for phrase in (
         "except",
@@ -186,7 +186,9 @@ def test_multi_clause_share_and_pairings(examples: list[TaggedExample]) -> None:
     assert len(pairs) > 250
     firsts = {p[0] for p in pairs}
     seconds = {p[1] for p in pairs}
-    commands = {i.value for i in Intent} - {
+    commands = {
+        i.value for i in Intent if not i.is_history and not i.is_rule_part
+    } - {
         "too_dark", "too_bright", "too_cold", "too_hot", "too_loud",
     }  # fmt: skip
     assert commands <= firsts | seconds
@@ -234,7 +236,9 @@ def test_rare_intents_have_a_fair_share() -> None:
     counts = Counter(i for ex in got for i in _intents(ex))
     total = sum(counts.values())
     for intent in Intent:
-        assert counts[intent.value] / total > 0.012, intent
+        # automation parts and history questions come from their own, smaller recipes
+        floor = 0.002 if intent.is_history or intent.is_rule_part else 0.009
+        assert counts[intent.value] / total > floor, intent
 
 
 def test_valves_open_and_close_not_turn_on(gens: list[SiteGen]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 import re
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped whenever intents or slots change; a model records the one it was trained on."""
 
 
@@ -74,11 +74,60 @@ class Intent(StrEnum):
     """"Which lights are on?"."""
     ASK_COUNT = "ask_count"
     """"How many lights are on?"."""
+    # Questions over history: answered from the store, with a PERIOD slot.
+    ASK_MIN = "ask_min"
+    """"What was the lowest temperature in the bedroom last night?"."""
+    ASK_MAX = "ask_max"
+    """"How hot did it get in the attic today?"."""
+    ASK_AVERAGE = "ask_average"
+    """"What was the average humidity in the bathroom this week?"."""
+    ASK_DURATION = "ask_duration"
+    """"How long was the garage door open today?"."""
+    ASK_LAST = "ask_last"
+    """"When did the front door last open?"."""
+    ASK_TIMES = "ask_times"
+    """"How many times did the back door open yesterday?"."""
+    ASK_TOTAL = "ask_total"
+    """"How much power did the heater use this week?" (energy over the period)."""
+    # The parts of an automation ("when ..., if ..., do ..."): triggers, conditions.
+    WHEN = "when"
+    """Trigger on a device's state: "when the front door opens", "if motion is seen"."""
+    WHEN_ABOVE = "when_above"
+    """Trigger when a value rises above a level: "if the living room gets above 26"."""
+    WHEN_BELOW = "when_below"
+    """Trigger when a value falls below a level: "when the humidity drops under 30"."""
+    SCHEDULE = "schedule"
+    """A repeating time or sun trigger: "every weekday at 7", "each day at sunset"."""
+    LATER = "later"
+    """A one-off time for the rest of the sentence: "in 10 minutes", "at 11 tonight"."""
+    ONLY_IF = "only_if"
+    """A state condition: "but only if the alarm is armed", "while the tv is on"."""
+    ONLY_ABOVE = "only_above"
+    """A numeric condition, above: "if it is warmer than 20 degrees outside"."""
+    ONLY_BELOW = "only_below"
+    """A numeric condition, below: "as long as the humidity is under 60 percent"."""
+    DURING = "during"
+    """A time condition: "after sunset", "between 10 pm and 6 am", "on weekends"."""
 
     @property
     def is_question(self) -> bool:
         """True for intents that read state and answer, changing nothing."""
         return self.value.startswith("ask_")
+
+    @property
+    def is_history(self) -> bool:
+        """True for questions answered from the stored history, not the live state."""
+        return self in _HISTORY
+
+    @property
+    def is_rule_part(self) -> bool:
+        """True for the trigger and condition parts of an automation sentence."""
+        return self in _RULE_PARTS
+
+    @property
+    def is_trigger(self) -> bool:
+        """True for the parts that start an automation (or schedule a one-off)."""
+        return self in _TRIGGERS
 
 
 class Slot(StrEnum):
@@ -106,7 +155,26 @@ class Slot(StrEnum):
     """The state a question asks about: "on", "open", "locked", "running", "cleaning"."""
     ALL = "all"
     """A quantifier that widens the scope beyond the speaker's room: "all", "every"."""
+    TIME = "time"
+    """A time of day or a sun event: "7", "6:30 am", "noon", "sunset"."""
+    DURATION = "duration"
+    """A length of time: "10 minutes", "half an hour", "an hour"."""
+    DAYS = "days"
+    """Days of the week: "weekdays", "weekends", "monday", "saturdays"."""
+    PERIOD = "period"
+    """A span of time asked about or allowed: "last night", "today", "this week"."""
 
+
+_HISTORY = frozenset({
+    Intent.ASK_MIN, Intent.ASK_MAX, Intent.ASK_AVERAGE, Intent.ASK_DURATION,
+    Intent.ASK_LAST, Intent.ASK_TIMES, Intent.ASK_TOTAL,
+})  # fmt: skip
+_TRIGGERS = frozenset({
+    Intent.WHEN, Intent.WHEN_ABOVE, Intent.WHEN_BELOW, Intent.SCHEDULE, Intent.LATER,
+})  # fmt: skip
+_RULE_PARTS = _TRIGGERS | {
+    Intent.ONLY_IF, Intent.ONLY_ABOVE, Intent.ONLY_BELOW, Intent.DURING,
+}  # fmt: skip
 
 O_TAG = "O"
 

@@ -38,6 +38,8 @@ from thingmind.resolve._policy import (
     policy_from_dict,
 )
 from thingmind.resolve._resolver import Permission, Resolver
+from thingmind.resolve._say import label, state_word
+from thingmind.resolve._text import parse_number
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -64,5 +66,8 @@ __all__ = [
     "Verdict",
     "action_kind",
     "danger_of",
+    "label",
+    "parse_number",
     "policy_from_dict",
+    "state_word",
 ]

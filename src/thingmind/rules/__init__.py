@@ -20,6 +20,7 @@ from thingmind.rules._anomaly import (
     physical_limit,
 )
 from thingmind.rules._check import check_automations
+from thingmind.rules._compose import ComposeError, Composer, find_devices, state_value
 from thingmind.rules._draft import AutomationDraft
 from thingmind.rules._dump import dump_automation
 from thingmind.rules._engine import TIMERS_KEY, RuleEngine
@@ -67,7 +68,7 @@ from thingmind.rules._ports import (
     MemoryKeyValueStore,
     Notifier,
 )
-from thingmind.rules._states import MAIN_KEY
+from thingmind.rules._states import MAIN_KEY, canon, expected_value, state_key
 from thingmind.rules._stats import DecayedHistogram, SeasonalBaseline
 from thingmind.rules._sun import SiteLocation
 from thingmind.rules._trace import ActionResult, ConditionResult, RunOutcome, Trace
@@ -86,6 +87,8 @@ __all__ = [
     "AnomalyMonitor",
     "Automation",
     "AutomationDraft",
+    "ComposeError",
+    "Composer",
     "Condition",
     "ConditionKind",
     "ConditionResult",
@@ -125,10 +128,15 @@ __all__ = [
     "Trigger",
     "TriggerKind",
     "Weekday",
+    "canon",
     "check_automations",
     "dump_automation",
+    "expected_value",
+    "find_devices",
     "load_automations",
     "parse_automation_data",
     "parse_automations",
     "physical_limit",
+    "state_key",
+    "state_value",
 ]

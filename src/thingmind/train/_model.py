@@ -136,3 +136,50 @@ def apply_freeze(model: JointTagger, freeze: Freeze) -> None:
     for layer in layers[: len(layers) // 2]:
         for p in layer.parameters():
             p.requires_grad = False
+
+
+def load_checkpoint(model: JointTagger, path: Path) -> int:
+    """Load a checkpoint, growing the heads when the label schema gained tags since.
+
+    Intents and slots are only ever appended to the schema, so an older checkpoint's
+    head rows are a prefix of the current ones: they are copied, and the new rows keep
+    their fresh initialisation (continue training to teach them).
+
+    Args:
+        model: A model built for the current schema.
+        path: The checkpoint (a ``state_dict`` saved with ``torch.save``).
+
+    Returns:
+        How many head rows were new (0 when the schemas match).
+
+    Raises:
+        ValueError: When the checkpoint's heads are larger than the model's (a newer
+            schema) or other weights do not fit.
+    """
+    import torch  # noqa: PLC0415
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    own = model.state_dict()
+    grown = 0
+    for key in (
+        "clause_head.weight",
+        "clause_head.bias",
+        "slot_head.weight",
+        "slot_head.bias",
+    ):
+        old, new = state.get(key), own.get(key)
+        if old is None or new is None or old.shape == new.shape:
+            continue
+        if old.shape[0] > new.shape[0] or old.shape[1:] != new.shape[1:]:
+            msg = (
+                f"{path}: {key} has shape {tuple(old.shape)}, this thingmind's schema "
+                f"needs {tuple(new.shape)}; the checkpoint is from a newer schema"
+            )
+            raise ValueError(msg)
+        merged = new.clone()
+        merged[: old.shape[0]] = old
+        state[key] = merged
+        if key.endswith(".bias"):
+            grown += new.shape[0] - old.shape[0]
+    model.load_state_dict(state)
+    return grown

@@ -28,6 +28,7 @@ from thingmind.train._model import (
     TinyEncoderConfig,
     base_encoder_path,
     build_model,
+    load_checkpoint,
 )
 
 if TYPE_CHECKING:
@@ -158,8 +159,7 @@ def train_default(
         "n": n,
     }
     if init is not None:
-        state = torch.load(init / CHECKPOINT, map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
+        load_checkpoint(model, init / CHECKPOINT)
         prior = json.loads((init / "train_config.json").read_text(encoding="utf-8"))
         meta["parent"] = prior.get("version", init.name)
         meta["steps_before"] = int(prior.get("steps", 0)) + int(
@@ -216,7 +216,7 @@ def adapt(
     if base_cfg.get("base") == "tiny":
         tiny = TinyEncoderConfig()
     model = build_model(tiny=tiny, dropout=config.dropout)
-    model.load_state_dict(torch.load(ckpt, map_location="cpu", weights_only=True))
+    load_checkpoint(model, ckpt)
     from thingmind.train._data import generate  # noqa: PLC0415
 
     examples = generate(home, n=n, seed=config.seed, include_generic=True)
@@ -269,7 +269,7 @@ def reexport(
     info = read_model_info(folder)
     tiny = TinyEncoderConfig() if info.train_config.get("base") == "tiny" else None
     model = build_model(tiny=tiny)
-    model.load_state_dict(torch.load(ckpt, map_location="cpu", weights_only=True))
+    load_checkpoint(model, ckpt)
     model.eval()
     encode = make_encoder(str(folder / "tokenizer.json"))
     val = generate_default(n=n_parity, seed=4242)

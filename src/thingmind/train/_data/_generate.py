@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from thingmind.nlu import Intent, Slot, TaggedExample
 from thingmind.train._data import _extra as extra
+from thingmind.train._data import _rules as rules
 from thingmind.train._data._build import (
     ClauseSeg,
     Piece,
@@ -62,6 +63,8 @@ RECIPES: Mapping[str, float] = {
     "unknown": 0.03,
     "impossible": 0.012,
     "topic": 0.01,
+    "automation": 0.075,
+    "history": 0.05,
 }
 """Share of each kind of sentence among drawn examples."""
 
@@ -219,6 +222,8 @@ def _draw(gen: SiteGen, rng: random.Random) -> TaggedExample:
         "unknown": gen.unknown,
         "impossible": gen.impossible,
         "topic": gen.topic,
+        "automation": functools.partial(rules.automation, gen),
+        "history": functools.partial(rules.history_question, gen),
     }
     names = list(RECIPES)
     weights = list(RECIPES.values())
