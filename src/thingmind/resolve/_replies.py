@@ -129,3 +129,78 @@ def refusal_text(device: Device, refusal: Refusal) -> str:
     if refusal.reason is FailReason.NO_VALUE:
         return f"I can't change {name}: {refusal.detail}"
     return f"{name[0].upper() + name[1:]} {refusal.detail}"
+
+
+def feeling_reason(
+    intent: Intent,
+    admitted: Sequence[tuple[Device, Plan]],
+    states: Mapping[str, Mapping[str, StateValue]],
+    *,
+    area_devices: Sequence[Device],
+    area_states: Mapping[str, Mapping[str, StateValue]],
+) -> str:
+    """Say why a feeling ("it's too dark", "I'm cold") led to what was done.
+
+    The live state the decision rested on comes first: the reading of a thermometer
+    or light sensor in the room, which lights were off, what was playing and how loud.
+
+    Args:
+        intent: The feeling.
+        admitted: The devices acted on and their plans.
+        states: Their states before the action.
+        area_devices: Every device of the room(s) the feeling was about.
+        area_states: Their live states.
+
+    Returns:
+        A clause ending in ", so" (empty when there is nothing to add).
+    """
+    readings: list[str] = []
+    if intent in {_I.TOO_COLD, _I.TOO_HOT}:
+        for device in area_devices:
+            state = area_states.get(device.id, {})
+            if device.type is _D.SENSOR and device.device_class == "temperature":
+                value = state.get("value")
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    unit = str(state.get("unit", "°C") or "°C")
+                    readings.append(f"{label(device)} reads {number(value)}{unit}")
+        if not readings:
+            for device, _ in admitted:
+                current = states[device.id].get("current_temperature")
+                if isinstance(current, int | float) and not isinstance(current, bool):
+                    unit = states[device.id].get("unit") or "C"
+                    readings.append(
+                        f"it is {number(current)}°{unit} by {label(device)}"
+                    )
+        targets = [
+            f"{label(d)} was set to {number(states[d.id].get('target_temperature'))}°"
+            f"{states[d.id].get('unit') or 'C'}"
+            for d, _ in admitted
+            if isinstance(states[d.id].get("target_temperature"), int | float)
+        ]
+        said = readings[:1] + targets
+        return f"{sentence(join(said))[:-1]}, so " if said else ""
+    if intent is _I.TOO_DARK or intent is _I.TOO_BRIGHT:
+        for device in area_devices:
+            state = area_states.get(device.id, {})
+            if device.type is _D.SENSOR and device.device_class == "illuminance":
+                value = state.get("value")
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    readings.append(f"the light level is {number(value)} lux")
+        off = [label(d) for d, p in admitted if p.service == "turn_on" and not p.params]
+        if off:
+            were = "was" if len(off) == 1 else "were"
+            said = [*readings[:1], f"{join(off)} {were} off"]
+        else:
+            lit = [
+                f"{label(d)} was at {number(states[d.id].get('brightness'))}%"
+                for d, _ in admitted
+                if isinstance(states[d.id].get("brightness"), int | float)
+            ]
+            said = [*readings[:1], *lit]
+        return f"{sentence(join(said))[:-1]}, so " if said else ""
+    loud = [
+        f"{label(d)} was at volume {number(states[d.id].get('volume'))}"
+        for d, _ in admitted
+        if isinstance(states[d.id].get("volume"), int | float)
+    ]
+    return f"{sentence(join(loud))[:-1]}, so " if loud else ""

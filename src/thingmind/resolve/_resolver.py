@@ -41,11 +41,12 @@ from thingmind.resolve._questions import (
 from thingmind.resolve._replies import (
     command_text,
     failure_text,
+    feeling_reason,
     feeling_verb,
     nothing_to_do,
     refusal_text,
 )
-from thingmind.resolve._say import join_or, label, sentence
+from thingmind.resolve._say import join, join_or, label, sentence
 from thingmind.resolve._select import (
     Capable,
     KindFilter,
@@ -750,8 +751,19 @@ class Resolver:
                         up=intent is _I.TOO_DARK,
                         any_light_on=True,
                     )
-                    if isinstance(p, Plan):
+                    if isinstance(p, Plan) and p.value != states[d.id].get(
+                        "brightness"
+                    ):
                         plans.append((d, p))
+                if lit and not plans:
+                    names = join([label(d) for d in lit])
+                    edge = "as bright" if intent is _I.TOO_DARK else "as dim"
+                    acc.said.append(
+                        sentence(
+                            f"{names} {'is' if len(lit) == 1 else 'are'} already {edge} as it goes"
+                        )
+                    )
+                    return tuple(d.id for d in lit)
         elif intent in {_I.TOO_COLD, _I.TOO_HOT}:
             climates = [d for d in in_area if d.type is _D.CLIMATE]
             if not climates and intent is _I.TOO_HOT:
@@ -813,9 +825,17 @@ class Resolver:
                 acc.actions.append(action)
                 admitted.append((device, plan))
         if admitted:
-            acc.said.append(
-                command_text(feeling_verb(intent, admitted), admitted, none, states)
+            done = command_text(feeling_verb(intent, admitted), admitted, none, states)
+            why = feeling_reason(
+                intent,
+                admitted,
+                states,
+                area_devices=in_area,
+                area_states={d.id: self._registry.state(d.id) for d in in_area},
             )
+            if why:
+                done = f"{why}I {done[:1].lower()}{done[1:]}"
+            acc.said.append(done)
         return tuple(d.id for d, _ in plans)
 
     # ------------------------------------------------------------------ questions
