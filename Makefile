@@ -31,7 +31,6 @@ export VENV
 
 STAMP_VENV := $(VENV)/.stamp-venv
 STAMP_INSTALL := $(VENV)/.stamp-install
-STAMP_MODEL := $(VENV)/.stamp-model
 
 .PHONY: help venv install model demo test lint fmt services-start services-stop clean distclean
 
@@ -67,13 +66,11 @@ $(STAMP_INSTALL): $(STAMP_VENV) pyproject.toml
 	$(BIN)/python -c 'import torch, thingmind; assert not torch.version.cuda, "a CUDA torch was installed"'
 	touch $@
 
-model: $(STAMP_MODEL) ## Build the default language model once (cached; see README)
-
-# Order-only on install: reinstalling does not retrain. `thingmind train --default`
-# decides the cache folder and does nothing when the model is already there.
-$(STAMP_MODEL): | $(STAMP_INSTALL)
+model: | $(STAMP_INSTALL) ## Build the default language model once (cached; see README)
 	$(BIN)/thingmind train --default
-	touch $@
+
+# No stamp: `thingmind train --default` decides the cache folder, does nothing when a
+# model of this version's label schema is there, and trains again when it is out of date.
 
 demo: install model ## Start the service on the simulated home and print the dashboard address
 	$(BIN)/thingmind demo

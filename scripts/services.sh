@@ -7,13 +7,14 @@
 #   scripts/services.sh stop         # stop both and delete their files
 #
 # Everything lives in one temporary folder (data, config, logs, sockets); its path is
-# kept in var/services.dir so that `stop` finds it. Nothing listens beyond 127.0.0.1.
+# kept in var/services.dir (or $THINGMIND_SERVICES_POINTER, so that several people on one
+# checkout keep separate pairs) so that `stop` finds it. Nothing listens beyond 127.0.0.1.
 # The exports are THINGMIND_TEST_BROKER=mqtt://127.0.0.1:PORT and
 # THINGMIND_TEST_PG=postgresql://thingmind@127.0.0.1:PORT/thingmind_test.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-POINTER="$ROOT/var/services.dir"
+POINTER="${THINGMIND_SERVICES_POINTER:-$ROOT/var/services.dir}"
 PG_USER=thingmind
 PG_DB=thingmind_test
 export PATH="$PATH:/usr/sbin:/sbin"

@@ -163,7 +163,12 @@ async def test_utterances_answers_and_errors(
             await client.publish(
                 say,
                 json.dumps(
-                    {"text": f"on {lamp}", "area": home.areas[0].id, "id": "r1"}
+                    {
+                        "text": f"on {lamp}",
+                        "area": home.areas[0].id,
+                        "user": "owner",
+                        "id": "r1",
+                    }
                 ),
                 qos=1,
             )

@@ -89,3 +89,63 @@ def test_feeling_with_nothing_to_change_is_refused(house: Site) -> None:
     resolution = house.resolve("too_loud: it's too loud", area="kitchen")
     assert resolution.refused
     assert resolution.failures[0].reason is FailReason.NOTHING_IN_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "answer"),
+    [
+        (
+            "too_cold: I'm freezing",
+            "living_room",
+            "The living room thermostat reads 19.5°C and was set to 20°C, so I set the"
+            " living room thermostat to 21°C.",
+        ),
+        (
+            "too_dark: it's too dark in [here](location)",
+            "living_room",
+            " off, so I turned on the floor lamp",
+        ),
+        (
+            "too_hot: I'm too hot",
+            "study",
+            "The desk fan was off, so I turned on the desk fan.",
+        ),
+        (
+            "too_loud: it's too loud",
+            "living_room",
+            "The living room TV was at volume 30, so I set the living room TV to 20.",
+        ),
+    ],
+    ids=[
+        "cold-says-the-setting",
+        "dark-says-what-was-off",
+        "hot-fan",
+        "loud-says-volume",
+    ],
+)
+def test_feelings_say_why(house: Site, text: str, area: str, answer: str) -> None:
+    resolution = house.resolve(text, area=area)
+    assert answer in resolution.answer
+
+
+ROOM_WITH_THERMOMETER = """
+areas:
+  - {id: den, name: Den}
+devices:
+  - {id: sensor.den_temperature, name: Den temperature, area: den, type: sensor,
+     device_class: temperature, state: {value: 17.5, unit: "°C"}}
+  - {id: climate.den, name: Den radiator, area: den, type: climate,
+     state: {hvac_mode: heat, target_temperature: 19, current_temperature: 18, unit: C}}
+"""
+
+
+def test_a_room_thermometer_is_the_reason_given() -> None:
+    from resolve._sites import Site as FreshSite  # noqa: PLC0415
+
+    resolution = FreshSite(ROOM_WITH_THERMOMETER).resolve(
+        "too_cold: I'm cold", area="den"
+    )
+    assert resolution.answer == (
+        "The den temperature reads 17.5°C and the den radiator was set to 19°C,"
+        " so I set the den radiator to 20°C."
+    )

@@ -55,30 +55,57 @@ def _tamper(path: Path, sql: str) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP TRIGGER audit_no_update")
     conn.execute("DROP TRIGGER audit_no_delete")
+    conn.execute("DROP TRIGGER audit_personal_no_update")
     conn.execute(sql)
     conn.close()
 
 
 @pytest.mark.parametrize(
-    ("sql", "problem"),
+    ("sql", "found"),
     [
         (
-            "UPDATE audit SET record = replace(record, 'turn on 2', 'nothing') "
+            "UPDATE audit_personal SET data = replace(data, 'turn on 2', 'nothing') "
             "WHERE seq = 3",
-            Problem.EDITED,
+            (3, Problem.EDITED),
         ),
-        ("DELETE FROM audit WHERE seq = 3", Problem.GAP),
-        ("UPDATE audit SET ts = ts + 1 WHERE seq = 2", Problem.EDITED),
+        (
+            "UPDATE audit_personal SET data = replace(data, 'anna', 'owner'), "
+            "user_id = 'owner' WHERE seq = 3",
+            (3, Problem.EDITED),
+        ),
+        (
+            "UPDATE audit SET record = replace(record, 'speech', 'api') WHERE seq = 3",
+            (3, Problem.EDITED),
+        ),
+        ("DELETE FROM audit WHERE seq = 3", (4, Problem.GAP)),
+        ("DELETE FROM audit_personal WHERE seq = 3", (3, Problem.PERSONAL_MISSING)),
+        ("UPDATE audit SET ts = ts + 1 WHERE seq = 3", (3, Problem.EDITED)),
+        (
+            "UPDATE audit_personal SET salt = (SELECT salt FROM audit_personal "
+            "WHERE seq = 2), data = (SELECT data FROM audit_personal WHERE seq = 2) "
+            "WHERE seq = 3",
+            (3, Problem.EDITED),
+        ),
     ],
-    ids=["edited", "deleted", "retimed"],
+    ids=[
+        "sentence-edited",
+        "who-edited",
+        "chained-edited",
+        "deleted",
+        "personal-deleted",
+        "retimed",
+        "personal-swapped",
+    ],
 )
-def test_verify_finds_hand_edits(db_path: Path, sql: str, problem: Problem) -> None:
+def test_verify_finds_hand_edits(
+    db_path: Path, sql: str, found: tuple[int, Problem]
+) -> None:
     _fill(db_path)
     _tamper(db_path, sql)
     with SqliteStore(db_path) as store, AuditLog.for_store(store) as log:
         result = log.verify()
     assert result.ok is False
-    assert problem in {p for _, p in result.problems}
+    assert found in result.problems
 
 
 def test_cli_audit_verify_detects_a_record_edited_by_hand(db_path: Path) -> None:
@@ -90,7 +117,7 @@ def test_cli_audit_verify_detects_a_record_edited_by_hand(db_path: Path) -> None
     clean = runner.invoke(app, ["audit", "verify", "--store", url])
     _tamper(
         db_path,
-        "UPDATE audit SET record = replace(record, 'anna', 'owner') WHERE seq = 4",
+        "UPDATE audit_personal SET data = replace(data, 'anna', 'owner') WHERE seq = 4",
     )
     tampered = runner.invoke(app, ["audit", "verify", "--store", url])
     assert (clean.exit_code, tampered.exit_code) == (0, 1)

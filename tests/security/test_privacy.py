@@ -10,13 +10,13 @@ from fastapi.testclient import TestClient
 import pytest
 
 from resolve._compact import compact
-from security._world import HOME_YAML, POLICY, Pins, ScriptedParser
+from security._world import HOME_YAML, POLICY, Pins, ScriptedParser, make_world
 from thingmind.api import create_app
 from thingmind.brain import Brain, Confirmations, Security
 from thingmind.bus import EventBus
 from thingmind.core import Event, EventKind, ManualClock, RedactingFilter, redact
 from thingmind.registry import LocalDriver, Registry, parse_home
-from thingmind.resolve import Gate
+from thingmind.resolve import Context, Gate
 from thingmind.store import AuditLog, SqliteStore
 
 if TYPE_CHECKING:
@@ -120,6 +120,30 @@ def test_the_service_opens_no_connection(outbound: Outbound, tmp_path: Path) -> 
     assert outbound.attempts == []
 
 
+def test_the_fallback_connects_only_to_its_configured_server(
+    outbound: Outbound,
+) -> None:
+    from thingmind.brain import ChatClient, GenerativeFallback, LlmSettings  # noqa: PLC0415
+
+    home = parse_home(HOME_YAML, source="privacy")
+    fallback = GenerativeFallback(
+        client=ChatClient(LlmSettings(url="http://127.0.0.42:8089", timeout_s=2.0))
+    )
+    brain = Brain(
+        home=home,
+        parser=ScriptedParser(),  # understands nothing: the fallback is asked
+        driver=LocalDriver(Registry(home)),
+        bus=EventBus(),
+        fallback=fallback,
+    )
+    result = brain.handle_text("please brighten the reading corner")
+    fallback.close()
+    assert result.fallback is not None
+    assert result.clarify
+    assert outbound.attempts
+    assert all("127.0.0.42" in attempt for attempt in outbound.attempts)
+
+
 @pytest.mark.parametrize(
     ("text", "names", "expected"),
     [
@@ -164,3 +188,16 @@ def test_retention_purges_history_older_than_ten_days(tmp_path: Path) -> None:
     left = store.count_events()
     store.close()
     assert (deleted, left) == (9, 11)
+
+
+def test_the_audit_trail_keeps_sentences_redacted() -> None:
+    world = make_world()
+    text = "tell Anna at anna@example.org or +44 20 7946 0958 the door is open"
+    world.conversation.handle(text, context=Context(user="anna", source="speech"))
+    other = {"user": "guest", "source": "api", "text": "call Anna on 555-0100-22"}
+    world.security.record(other)
+    kept = [(r["text"], r["user"]) for r in world.records]
+    assert kept == [
+        ("tell <name> at <email> or <phone> the door is open", "anna"),
+        ("call <name> on <phone>", "guest"),
+    ]

@@ -1,5 +1,9 @@
 """A live server on the small web-test home, a tiny trained model, and headless Chromium.
 
+The site is served as ``thingmind serve`` serves one: the gate, audit trail and
+credentials in its SQLite file, the automations manager, the users' data, and a model
+registry holding the tiny model as its one version.
+
 Chromium is Debian's (``apt install chromium chromium-driver``), launched from
 ``/usr/bin/chromium``; Playwright's own browser downloads are never used. Tests skip,
 saying why, when Chromium, Playwright or the training stack is missing.
@@ -7,6 +11,8 @@ saying why, when Chromium, Playwright or the training stack is missing.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import Future
 from dataclasses import dataclass
 import os
 from pathlib import Path
@@ -16,18 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from thingmind.api import create_app
-from thingmind.brain import Brain
+from thingmind.api import CredentialsAuth, create_app
+from thingmind.brain import AlertNotifier, AutomationManager, Brain
 from thingmind.bus import EventBus
 from thingmind.core import Event, EventKind, ManualClock
 from thingmind.registry import LocalDriver, Registry, parse_home
-from thingmind.store import SqliteStore
+from thingmind.rules import SiteLocation
+from thingmind.store import SqliteStore, UserData
 from tiny_site import HOME_YAML
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
-    from playwright.sync_api import Browser, ViewportSize
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 CHROMIUM = Path(os.environ.get("THINGMIND_CHROMIUM", "/usr/bin/chromium"))
 """The system Chromium the tests drive."""
@@ -61,6 +68,21 @@ class LiveSite:
 
     url: str
     brain: Brain
+    automations: AutomationManager
+    loop: asyncio.AbstractEventLoop
+
+    def on_loop(self, func: Callable[[], object]) -> object:
+        """Run ``func`` on the server's event loop (where the brain lives); wait for it."""
+        done: Future[object] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(func())
+            except Exception as err:  # noqa: BLE001  (handed to the test thread)
+                done.set_exception(err)
+
+        self.loop.call_soon_threadsafe(run)
+        return done.result(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +142,14 @@ class _Server:
             app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="web-test-server")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="web-test-server")
+
+    def _run(self) -> None:
+        try:
+            self.loop.run_until_complete(self.server.serve())
+        finally:
+            self.loop.close()
 
     def __enter__(self) -> str:
         self.thread.start()
@@ -140,7 +169,9 @@ class _Server:
 
 @pytest.fixture
 def live_site(model_dir: Path, tmp_path: Path) -> Iterator[LiveSite]:
+    from thingmind.cli._serve import RegistryCatalog, build_security  # noqa: PLC0415
     from thingmind.nlu import OnnxTagger  # noqa: PLC0415
+    from thingmind.train._versions import ModelRegistry  # noqa: PLC0415
 
     home = parse_home(HOME_YAML, source="web-test-home")
     devices = LocalDriver(Registry(home))
@@ -149,6 +180,11 @@ def live_site(model_dir: Path, tmp_path: Path) -> Iterator[LiveSite]:
     store.open()
     _seed_history(store)
     clock = ManualClock(T0)
+    stack = build_security(home, store, config={})
+    users = UserData.for_store(store)
+    models = ModelRegistry(tmp_path / "models")
+    version = models.add(model_dir, site="home", move=False, note="the tiny model")
+    models.deploy("home", version.id)
     brain = Brain(
         home=home,
         parser=OnnxTagger(model_dir),
@@ -156,18 +192,32 @@ def live_site(model_dir: Path, tmp_path: Path) -> Iterator[LiveSite]:
         bus=bus,
         store=store,
         clock=clock,
+        security=stack.security,
+    )
+    automations = AutomationManager(
+        brain,
+        site=SiteLocation(latitude=51.5, longitude=-0.1, timezone="UTC"),
+        store=store,
+        notifier=AlertNotifier(bus=bus, clock=clock, store=store),
     )
     app = create_app(
         brain=brain,
         driver=devices,
         bus=bus,
         store=store,
-        auth=TOKEN,
+        auth=CredentialsAuth(stack.credentials, bootstrap=TOKEN),
         clock=clock,
         site_name="Test home",
+        audit=stack.audit,
+        models=RegistryCatalog(models, "home"),
+        users=users,
+        automations=automations,
     )
-    with _Server(app) as url:
-        yield LiveSite(url=url, brain=brain)
+    server = _Server(app)
+    with server as url:
+        yield LiveSite(url=url, brain=brain, automations=automations, loop=server.loop)
+    users.close()
+    stack.close()
     store.close()
 
 
@@ -175,3 +225,28 @@ def live_site(model_dir: Path, tmp_path: Path) -> Iterator[LiveSite]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+SIZES: dict[str, ViewportSize] = {"phone": PHONE, "desktop": DESKTOP}
+
+
+@pytest.fixture(params=list(SIZES), ids=list(SIZES))
+def size(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def page(browser: Browser, live_site: LiveSite, size: str) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=SIZES[size], device_scale_factor=2 if size == "phone" else 1
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{live_site.url}/#token={TOKEN}")
+    page.wait_for_selector("body[data-ready='true']")
+    page.wait_for_selector("#link[data-state='on']")  # the live stream is up
+    yield page
+    context.close()
+    assert errors == []

@@ -9,41 +9,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from web.conftest import DESKTOP, PHONE, TOKEN
+from web.conftest import PHONE, TOKEN
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-    from playwright.sync_api import Browser, Page, ViewportSize
+    from playwright.sync_api import Browser, Page
 
     from web.conftest import LiveSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-SIZES: dict[str, ViewportSize] = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(params=list(SIZES), ids=list(SIZES))
-def size(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
-
-
-@pytest.fixture
-def page(browser: Browser, live_site: LiveSite, size: str) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=SIZES[size], device_scale_factor=2 if size == "phone" else 1
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{live_site.url}/#token={TOKEN}")
-    page.wait_for_selector("body[data-ready='true']")
-    page.wait_for_selector("#link[data-state='on']")  # the live stream is up
-    yield page
-    context.close()
-    assert errors == []
 
 
 def _card(device_id: str) -> str:

@@ -21,7 +21,7 @@ from thingmind.api._auth import (
 from thingmind.api._downsample import Point, downsample, json_safe
 from thingmind.api._errors import ApiError, ErrorBody, ErrorCode
 from thingmind.api._server import run_server, server_url
-from thingmind.api._site import AuditEntry, AuditReader, ModelCatalog, Site
+from thingmind.api._site import AuditEntry, AuditReader, ModelCatalog, Site, Trainer
 
 __all__ = [
     "ApiError",
@@ -36,6 +36,7 @@ __all__ = [
     "Site",
     "TokenAuth",
     "TokenVerifier",
+    "Trainer",
     "bearer_token",
     "create_app",
     "downsample",

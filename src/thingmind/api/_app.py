@@ -12,25 +12,35 @@ from fastapi.staticfiles import StaticFiles
 
 from thingmind import __version__
 from thingmind.api import (
+    _routes_automations,
     _routes_conversation,
     _routes_learning,
+    _routes_models,
     _routes_site,
+    _routes_users,
     _stream,
 )
 from thingmind.api._auth import TokenAuth
 from thingmind.api._deps import current_user
-from thingmind.api._errors import ERROR_RESPONSES, install_error_handlers
+from thingmind.api._errors import (
+    ERROR_RESPONSES,
+    error_response,
+    install_error_handlers,
+)
 from thingmind.api._metrics import CONTENT_TYPE, ApiMetrics
 from thingmind.api._site import Site
 from thingmind.core import SystemClock
 from thingmind.web import STATIC_DIR, static_dir
 
 if TYPE_CHECKING:
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from thingmind.api._auth import Authenticator
-    from thingmind.api._site import AuditReader, ModelCatalog
-    from thingmind.brain import Brain
+    from thingmind.api._routes_users import UserAdmin
+    from thingmind.api._site import AuditReader, ModelCatalog, Trainer
+    from thingmind.brain import AutomationManager, Brain
     from thingmind.bus import EventBus
     from thingmind.core import Clock
     from thingmind.registry import DeviceDriver
@@ -97,6 +107,9 @@ def create_app(
     dashboard: bool = True,
     audit: AuditReader | None = None,
     models: ModelCatalog | None = None,
+    users: UserAdmin | None = None,
+    automations: AutomationManager | None = None,
+    trainer: Trainer | None = None,
 ) -> FastAPI:
     """Build the API (and dashboard) of a running brain.
 
@@ -116,6 +129,10 @@ def create_app(
         dashboard: Serve the dashboard at ``/``.
         audit: The audit trail, served to the owner at ``/api/audit``.
         models: The model versions, served to the owner at ``/api/models``.
+        users: The users' data and tokens, served to the owner at ``/api/users``
+            and ``/api/tokens`` (``thingmind.store.UserData``).
+        automations: The running automations, served at ``/api/automations``.
+        trainer: Adapts the model, at ``/api/models/training``.
 
     Returns:
         The ASGI application.
@@ -130,6 +147,7 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.auth = TokenAuth(auth) if isinstance(auth, str) else auth
+    app.state.users = users
     app.state.site = Site(
         brain=brain,
         store=store,
@@ -142,13 +160,21 @@ def create_app(
         model_version=model_version,
         audit=audit,
         models=models,
+        automations=automations,
+        trainer=trainer,
     )
     install_error_handlers(app)
+    app.add_exception_handler(
+        _routes_automations.AutomationProblemsError, _automation_problems
+    )
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     app.include_router(_routes_site.public)
     app.include_router(_routes_site.router)
     app.include_router(_routes_conversation.router)
     app.include_router(_routes_learning.router)
+    app.include_router(_routes_models.router)
+    app.include_router(_routes_automations.router)
+    app.include_router(_routes_users.router)
     app.include_router(_stream.router)
 
     ops = APIRouter(tags=["operations"], responses=ERROR_RESPONSES)
@@ -167,6 +193,15 @@ def create_app(
     if dashboard:
         _mount_dashboard(app)
     return app
+
+
+async def _automation_problems(_request: Request, exc: Exception) -> JSONResponse:
+    """A 422 that lists every problem of an automation's YAML."""
+    if not isinstance(exc, _routes_automations.AutomationProblemsError):
+        raise exc  # pragma: no cover - registered for that class only
+    return error_response(
+        exc.status, exc.code, exc.message, field=exc.field, problems=exc.problems
+    )
 
 
 def _mount_dashboard(app: FastAPI) -> None:

@@ -7,8 +7,10 @@ from typing import TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from thingmind.brain import AutomationOrigin, RetrainPhase  # noqa: TC001
 from thingmind.core import Domain, EventKind  # noqa: TC001  (pydantic reads them)
 from thingmind.nlu import Intent  # noqa: TC001
+from thingmind.rules import RunOutcome  # noqa: TC001
 
 JsonState: TypeAlias = bool | int | float | str | None
 """A state value on the wire (non-finite numbers are sent as null)."""
@@ -347,3 +349,237 @@ class ModelOut(_Out):
     id: str
     in_service: bool
     info: dict[str, object] = Field(description="Its `version.json`.")
+
+
+class ModelDeployed(_Out):
+    """The site's versions after a deploy or a rollback."""
+
+    in_service: str = Field(description="The version now in service.")
+    versions: list[ModelOut]
+
+
+class TrainingOut(_Out):
+    """The latest adaptation of the site's model (fine-tuning on its own names)."""
+
+    running: bool
+    phase: RetrainPhase | None = Field(description="Null: none ran since the start.")
+    step: int = Field(description="Training steps done.")
+    total: int = Field(description="Training steps planned (0: not known yet).")
+    message: str = Field(description="A line for people.")
+    version: str = Field(description="The candidate's version, once kept.")
+    accepted: bool | None = Field(
+        description="Whether the gate found it at least as good as the model in "
+        "service (then it is deployed)."
+    )
+
+
+# ------------------------------------------------------------------ automations
+
+
+class RunOut(_Out):
+    """An automation's latest run, in short."""
+
+    run: int
+    time: float = Field(description="When it was triggered, Unix seconds.")
+    outcome: RunOutcome
+
+
+class AutomationOut(_Out):
+    """An automation as the service runs it."""
+
+    id: str
+    name: str = Field(description="Its alias, or its id.")
+    description: str
+    enabled: bool
+    origin: AutomationOrigin = Field(
+        description="`file`: edit the file to change it; `created`: kept in the store."
+    )
+    source: str = Field(description="Where it was read from.")
+    mode: str = Field(description="single, restart, queued or parallel.")
+    once: bool = Field(description="A one-off: removed after its first run.")
+    triggers: list[str] = Field(description="The kinds of its triggers.")
+    yaml: str = Field(description="The automation in Home Assistant's YAML shape.")
+    last_run: RunOut | None
+
+
+class AutomationYaml(BaseModel):
+    """Automations in Home Assistant's YAML shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    yaml: str = Field(
+        min_length=1,
+        max_length=100_000,
+        description="One automation or a list of them (`automations.yaml`'s shape).",
+    )
+
+
+class DraftRequest(BaseModel):
+    """A sentence to turn into an automation (nothing runs until confirmed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1,
+        max_length=1000,
+        description='E.g. "when the front door opens after sunset turn on the hall '
+        'light".',
+    )
+    area_id: str | None = Field(
+        default=None, max_length=128, description="The area the speaker is in."
+    )
+
+
+class DraftOut(_Out):
+    """What the sentence became: shown in plain words and YAML before it is enabled.
+
+    To enable it, send `yaml` to `POST /api/automations`.
+    """
+
+    text: str = Field(description="The sentence.")
+    ok: bool = Field(description="True when there is an automation to confirm.")
+    summary: str = Field(description="The automation in plain words.")
+    yaml: str = Field(description="The automation in Home Assistant's YAML shape.")
+    problem: str | None = Field(description="Why no automation could be made.")
+
+
+class ConditionOut(_Out):
+    """A condition's verdict in a run."""
+
+    path: str
+    kind: str
+    held: bool
+    detail: str
+
+
+class ActionOut(_Out):
+    """An action carried out (or refused) in a run."""
+
+    path: str
+    kind: str
+    time: float
+    ok: bool
+    target: str | None
+    detail: str
+    reason: str | None
+
+
+class TraceOut(_Out):
+    """One run of an automation: what triggered it, what held, what it did."""
+
+    automation_id: str
+    run: int
+    time: float = Field(description="When it was triggered, Unix seconds.")
+    trigger: str = Field(description="What happened, in words.")
+    trigger_kind: str | None
+    conditions: list[ConditionOut]
+    actions: list[ActionOut]
+    outcome: RunOutcome
+    finished: float | None = Field(description="When it ended (null: waiting).")
+    text: str = Field(description="The whole trace as a few lines for people.")
+
+
+# ------------------------------------------------------------------ users and tokens
+
+USER_ID_PATTERN = r"^[ -~]{1,64}$"
+"""A user id: 1 to 64 printable ASCII characters."""
+
+
+class UserOut(_Out):
+    """A user the site knows: in its policy, or with data kept about them."""
+
+    id: str
+    role: str | None = Field(
+        description="Their role in the policy (owner, resident, guest, child, "
+        "service); null: not in the policy, only data kept about them."
+    )
+    tokens: int = Field(description="Their live API tokens.")
+
+
+class TokenOut(_Out):
+    """An API token's metadata (never its secret)."""
+
+    id: str = Field(description="Its public id (the middle of `tm_<id>_<secret>`).")
+    user: str
+    label: str = Field(description="What it is for.")
+    created: float = Field(description="Unix seconds.")
+    revoked: float | None = Field(description="Unix seconds; null while it is live.")
+
+
+class TokenRequest(BaseModel):
+    """A new API token for a user of the site's policy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(pattern=USER_ID_PATTERN, description="Whose it is.")
+    label: str = Field(
+        default="", max_length=200, description='What it is for ("wall tablet").'
+    )
+
+
+class TokenCreated(TokenOut):
+    """A new token: the secret is shown this once and never stored."""
+
+    token: str = Field(description="The token, `tm_<id>_<secret>`: keep it now.")
+
+
+class UserEventOut(_Out):
+    """An event the user caused (a service call through the API)."""
+
+    time: float
+    kind: str
+    device_id: str | None
+    data: dict[str, object]
+
+
+class ExportedAudit(_Out):
+    """One audit record of or about the user, its personal part included."""
+
+    seq: int
+    ts: float = Field(description="Unix seconds.")
+    hash: str
+    erased: bool = Field(description="True when its personal part was erased.")
+    record: dict[str, object]
+
+
+class PinOut(_Out):
+    """That the user has a PIN (never the PIN or its hash)."""
+
+    created: float = Field(description="When it was set, Unix seconds.")
+
+
+class UserExport(_Out):
+    """Everything the site keeps about one user (docs/security.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    format: str = Field(description="`thingmind-user-export`.")
+    version: int = Field(description="The document's format version.")
+    user: str
+    exported_at: str = Field(description="ISO 8601, UTC.")
+    tokens: list[TokenOut] = Field(description="Their tokens' metadata.")
+    pin: PinOut | None
+    audit: list[ExportedAudit] = Field(description="Audit records of or about them.")
+    events: list[UserEventOut] = Field(description="Their own events.")
+    corrections: list[dict[str, object]] = Field(
+        default_factory=list,
+        description="Their corrections, kept (redacted) for training.",
+    )
+
+
+class ErasureOut(_Out):
+    """What deleting a user's data did."""
+
+    user: str
+    tokens: int = Field(description="API tokens deleted.")
+    pins: int = Field(description="PINs deleted.")
+    audit_records: int = Field(
+        description="Audit records whose personal part was erased (they stay in "
+        'the chain, marked "erased on request").'
+    )
+    audit_kept: int = Field(
+        description="Older audit records kept whole until retention purges them."
+    )
+    events: int = Field(description="Their own events deleted.")
+    other: dict[str, int] = Field(description="Records deleted elsewhere, by kind.")
+    audit_seq: int = Field(description="The audit record of this erasure.")

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from thingmind.api._auth import Authenticator
-    from thingmind.api._site import AuditReader, ModelCatalog
-    from thingmind.brain import Brain
+    from thingmind.api._site import AuditReader, ModelCatalog, Trainer
+    from thingmind.brain import AutomationManager, Brain
     from thingmind.bus import EventBus
     from thingmind.core import Clock
     from thingmind.registry import DeviceDriver
@@ -43,6 +43,8 @@ async def run_server(
     on_started: Callable[[str], None] | None = None,
     audit: AuditReader | None = None,
     models: ModelCatalog | None = None,
+    automations: AutomationManager | None = None,
+    trainer: Trainer | None = None,
 ) -> None:
     """Serve the API and dashboard until cancelled (or Ctrl-C).
 
@@ -65,6 +67,8 @@ async def run_server(
             the server listens.
         audit: The audit trail, served to the owner.
         models: The model versions, served to the owner.
+        automations: The running automations.
+        trainer: Adapts the model on the owner's request.
 
     Raises:
         OSError: When the address cannot be bound (the port is taken).
@@ -81,6 +85,8 @@ async def run_server(
         model_version=model_version,
         audit=audit,
         models=models,
+        automations=automations,
+        trainer=trainer,
     )
     config = uvicorn.Config(
         app,

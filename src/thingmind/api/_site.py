@@ -26,6 +26,7 @@ from thingmind.api._models import (
     DeviceOut,
     FloorOut,
     IntentResponse,
+    ModelDeployed,
     ModelOut,
     PendingOut,
     PlainSpeech,
@@ -35,6 +36,7 @@ from thingmind.api._models import (
     Speech,
     Target,
     TargetType,
+    TrainingOut,
     Understood,
 )
 from thingmind.brain import MeantCommand
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from thingmind.api._metrics import ApiMetrics
-    from thingmind.brain import Brain, TurnResult
+    from thingmind.brain import AutomationManager, Brain, RetrainEvent, TurnResult
     from thingmind.bus import EventBus
     from thingmind.core import Clock
     from thingmind.registry import Area, Device, DeviceDriver, Home
@@ -122,6 +124,30 @@ class ModelCatalog(Protocol):
         """
         ...
 
+    def deploy(self, version_id: str) -> str:
+        """Put a version in service; return its id.
+
+        Raises:
+            ThingmindError: When there is no such version.
+        """
+        ...
+
+
+class Trainer(Protocol):
+    """Adapts the site's model in the background (``RetrainScheduler`` for one site)."""
+
+    def start(self) -> bool:
+        """Start an adaptation; False when one is already running."""
+        ...
+
+    def running(self) -> bool:
+        """True while an adaptation runs."""
+        ...
+
+    def status(self) -> RetrainEvent | None:
+        """The latest progress of the latest adaptation (None: none ran)."""
+        ...
+
 
 _OWNER_ROLES = frozenset({Role.OWNER})
 
@@ -143,6 +169,8 @@ class Site:
         model_version: str = "",
         audit: AuditReader | None = None,
         models: ModelCatalog | None = None,
+        automations: AutomationManager | None = None,
+        trainer: Trainer | None = None,
     ) -> None:
         """Wire the API to a running brain.
 
@@ -158,10 +186,16 @@ class Site:
             model_version: The language model's version, for ``/api/sites``.
             audit: The audit trail, for ``/api/audit`` (None: not served).
             models: The model versions, for ``/api/models`` (None: not served).
+            automations: The running automations, for ``/api/automations`` (None:
+                not served).
+            trainer: Adapts the model, for ``/api/models/training`` (None: not
+                served).
         """
         self.brain = brain
         self.audit = audit
         self.models = models
+        self.automations = automations
+        self.trainer = trainer
         self.store = store
         self.bus = bus
         self.driver = driver
@@ -561,6 +595,63 @@ class Site:
             )
         return self.models_out(user=user)
 
+    def deploy(self, version_id: str, *, user: str) -> ModelDeployed:
+        """Put a model version in service (owner only); the brain swaps within a poll.
+
+        Raises:
+            ApiError: 403 for anyone but the owner; 404 without a model registry or
+                for an unknown version.
+        """
+        self.require_role(user)
+        models = self._catalog()
+        try:
+            version = models.deploy(version_id)
+        except ThingmindError as err:
+            raise ApiError(
+                404, ErrorCode.NOT_FOUND, str(err), field="path.version_id"
+            ) from err
+        _LOGGER.info("model %s deployed by %s", version, user)
+        if self.brain.security is not None:
+            self.brain.security.record(
+                {"user": user, "source": SOURCE, "text": f"model deploy {version}"}
+            )
+        return ModelDeployed(in_service=version, versions=self.models_out(user=user))
+
+    def training_out(self, *, user: str) -> TrainingOut:
+        """Return the latest adaptation's progress (owner only).
+
+        Raises:
+            ApiError: 403 for anyone but the owner; 404 when nothing adapts here.
+        """
+        self.require_role(user)
+        trainer = self._trainer()
+        return training_out(trainer.status(), running=trainer.running())
+
+    def start_training(self, *, user: str) -> TrainingOut:
+        """Start adapting the model to the site (owner only).
+
+        Raises:
+            ApiError: 403 for anyone but the owner; 404 when nothing adapts here;
+                409 when an adaptation already runs.
+        """
+        self.require_role(user)
+        trainer = self._trainer()
+        if not trainer.start():
+            msg = "an adaptation of the model is already running"
+            raise ApiError(409, ErrorCode.CONFLICT, msg)
+        _LOGGER.info("model adaptation started by %s", user)
+        if self.brain.security is not None:
+            self.brain.security.record(
+                {"user": user, "source": SOURCE, "text": "model adaptation started"}
+            )
+        return training_out(trainer.status(), running=trainer.running())
+
+    def _trainer(self) -> Trainer:
+        if self.trainer is None:
+            msg = "this service does not adapt its model (thingmind serve --models DIR)"
+            raise ApiError(404, ErrorCode.NOT_FOUND, msg)
+        return self.trainer
+
     def _catalog(self) -> ModelCatalog:
         if self.models is None:
             msg = "this service has no model registry (thingmind serve --models DIR)"
@@ -631,3 +722,34 @@ class Site:
             speech=Speech(plain=PlainSpeech(speech=result.answer)),
             data=data,
         )
+
+
+def training_out(event: RetrainEvent | None, *, running: bool) -> TrainingOut:
+    """Describe an adaptation's latest progress.
+
+    Args:
+        event: The latest progress (None: none ran).
+        running: Whether it still runs.
+
+    Returns:
+        The API's view of it.
+    """
+    if event is None:
+        return TrainingOut(
+            running=running,
+            phase=None,
+            step=0,
+            total=0,
+            message="no adaptation has run since the service started",
+            version="",
+            accepted=None,
+        )
+    return TrainingOut(
+        running=running,
+        phase=event.phase,
+        step=event.step,
+        total=event.total,
+        message=event.message,
+        version=event.version,
+        accepted=event.accepted,
+    )

@@ -10,7 +10,8 @@ message is one JSON object::
     {"type": "action", ...}          # a service called (data.service, its params)
     {"type": "alert", ...}           # a rule or detector raised an alert
     {"type": "anomaly_label", ...}   # the simulator's ground truth
-    {"type": "training_progress", ...}  # once training runs in the service
+    {"type": "training_progress", "time": ..., "data": {"running": true,
+     "phase": "progress", "step": 40, "total": 300, ...}}  # an adaptation runs
 
 ``kinds=state_changed,action`` keeps only those types. A client that falls behind
 loses its oldest events (the queue holds 1000), never slows the site down.
@@ -29,6 +30,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from thingmind.api._auth import TOKEN_QUERY, bearer_token
 from thingmind.api._downsample import json_safe_state
 from thingmind.api._errors import ApiError
+from thingmind.api._site import training_out
 from thingmind.bus import BusClosedError, Overflow
 from thingmind.core import EventKind
 
@@ -45,6 +47,9 @@ CLOSE_UNAUTHORIZED = 4401
 """WebSocket close code for a missing or wrong token (4000-4999: the app's own)."""
 CLOSE_BAD_REQUEST = 4400
 """WebSocket close code for a bad ``kinds`` parameter."""
+TRAINING_PROGRESS = "training_progress"
+"""The message type of an adaptation's progress (not a bus event)."""
+TRAINING_POLL = 1.0  # seconds between looks at an adaptation's progress
 
 router = APIRouter(prefix="/api")
 
@@ -60,21 +65,55 @@ def event_message(event: Event) -> dict[str, Any]:
     }
 
 
-def _kinds(text: str | None) -> set[EventKind] | None:
+def _kinds(text: str | None) -> tuple[set[EventKind] | None, bool]:
+    """Return the bus kinds asked for (None: all) and whether training progress is."""
     if not text:
-        return None
-    return {EventKind(part.strip()) for part in text.split(",") if part.strip()}
+        return None, True
+    parts = {part.strip() for part in text.split(",") if part.strip()}
+    training = TRAINING_PROGRESS in parts
+    parts.discard(TRAINING_PROGRESS)
+    return {EventKind(part) for part in parts}, training
 
 
-async def _pump(websocket: WebSocket, site: Site, kinds: set[EventKind] | None) -> None:
+async def _pump(
+    websocket: WebSocket, site: Site, kinds: set[EventKind] | None, *, training: bool
+) -> None:
     sub = site.bus.subscribe(
         kinds=kinds, maxsize=QUEUE_SIZE, overflow=Overflow.DROP_OLDEST
     )
+    trainer = site.trainer if training else None
     async with sub:
         await websocket.send_json(
             {"type": "hello", "site": site.id, "time": site.clock.now()}
         )
-        async for event in sub:
+        if trainer is None:
+            async for event in sub:
+                await websocket.send_text(json.dumps(event_message(event)))
+            return
+        # The adaptation reports from a reader thread; its latest status is looked
+        # at between events instead of crossing threads.
+        shown: object = trainer.status()
+        events = aiter(sub)
+        while True:
+            status = trainer.status()
+            if status is not None and status != shown:
+                shown = status
+                out = training_out(status, running=trainer.running())
+                await websocket.send_text(
+                    json.dumps(
+                        {
+                            "type": TRAINING_PROGRESS,
+                            "time": site.clock.now(),
+                            "data": out.model_dump(mode="json"),
+                        }
+                    )
+                )
+            try:
+                event = await asyncio.wait_for(anext(events), TRAINING_POLL)
+            except TimeoutError:
+                continue
+            except StopAsyncIteration:
+                return
             await websocket.send_text(json.dumps(event_message(event)))
 
 
@@ -99,14 +138,16 @@ async def stream(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_UNAUTHORIZED, reason=err.message)
         return
     try:
-        kinds = _kinds(websocket.query_params.get("kinds"))
+        kinds, training = _kinds(websocket.query_params.get("kinds"))
     except ValueError:
-        valid = ", ".join(k.value for k in EventKind)
+        valid = ", ".join([*(k.value for k in EventKind), TRAINING_PROGRESS])
         await websocket.close(code=CLOSE_BAD_REQUEST, reason=f"kinds: one of {valid}")
         return
     site.metrics.websocket_clients.inc()
     try:
-        pump = asyncio.create_task(_pump(websocket, site, kinds), name="ws-pump")
+        pump = asyncio.create_task(
+            _pump(websocket, site, kinds, training=training), name="ws-pump"
+        )
         drain = asyncio.create_task(_drain(websocket), name="ws-drain")
         done, pending = await asyncio.wait(
             {pump, drain}, return_when=asyncio.FIRST_COMPLETED

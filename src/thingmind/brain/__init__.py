@@ -1,8 +1,37 @@
 """The orchestrator: wires understanding, resolution, rules and the device layer."""
 
+from thingmind.brain._automation_turn import AutomationDesk, AutomationSink, DeskTurn
+from thingmind.brain._automations import (
+    CREATED_KEY,
+    FLAGS_KEY,
+    AlertNotifier,
+    AutomationError,
+    AutomationFailure,
+    AutomationManager,
+    AutomationOrigin,
+    ManagedAutomation,
+    automation_entities,
+    automation_yaml,
+)
 from thingmind.brain._brain import Brain, Learning
 from thingmind.brain._conversation import Conversation, Parser, TurnResult
+from thingmind.brain._fallback import (
+    DEFAULT_THRESHOLD,
+    FallbackConfig,
+    FallbackOutcome,
+    FallbackReport,
+    FallbackTrigger,
+    GenerativeFallback,
+    build_messages,
+    relevant_devices,
+)
+from thingmind.brain._fallback_answer import (
+    InvalidAnswerError,
+    command_schema,
+    parse_answer,
+)
 from thingmind.brain._gated import RULE_USER, FromSource, GatedExecutor, rule_source
+from thingmind.brain._history import HistoryAnswer, HistoryDesk, Period, parse_period
 from thingmind.brain._learning import LearningConversation, ModelSlot
 from thingmind.brain._learning_log import (
     CorrectionLog,
@@ -23,9 +52,19 @@ from thingmind.brain._learning_retrain import (
     default_command,
     names_fingerprint,
 )
+from thingmind.brain._learning_watch import RetrainBaseline, RetrainWatch
+from thingmind.brain._llm import (
+    ChatClient,
+    ChatReply,
+    LlmError,
+    LlmFailure,
+    LlmSettings,
+    SchemaMode,
+)
 from thingmind.brain._security import (
     AuditSink,
     Confirmations,
+    CorrectionsOfUsers,
     Executed,
     Outcome,
     PendingConfirmation,
@@ -36,39 +75,76 @@ from thingmind.brain._security import (
 )
 
 __all__ = [
+    "CREATED_KEY",
+    "DEFAULT_THRESHOLD",
+    "FLAGS_KEY",
     "RULE_USER",
+    "AlertNotifier",
     "AuditSink",
+    "AutomationDesk",
+    "AutomationError",
+    "AutomationFailure",
+    "AutomationManager",
+    "AutomationOrigin",
+    "AutomationSink",
     "Brain",
+    "ChatClient",
+    "ChatReply",
     "Confirmations",
     "Conversation",
     "CorrectionLog",
     "CorrectionRecord",
     "CorrectionSource",
+    "CorrectionsOfUsers",
+    "DeskTurn",
     "Executed",
+    "FallbackConfig",
+    "FallbackOutcome",
+    "FallbackReport",
+    "FallbackTrigger",
     "FromSource",
     "GatedExecutor",
+    "GenerativeFallback",
+    "HistoryAnswer",
+    "HistoryDesk",
+    "InvalidAnswerError",
     "Learning",
     "LearningConversation",
+    "LlmError",
+    "LlmFailure",
+    "LlmSettings",
+    "ManagedAutomation",
     "MeantCommand",
     "ModelSlot",
     "Outcome",
     "Parser",
     "PendingConfirmation",
+    "Period",
     "PinVerifier",
     "Redactor",
     "Reply",
+    "RetrainBaseline",
     "RetrainEvent",
     "RetrainJob",
     "RetrainPhase",
     "RetrainPolicy",
     "RetrainScheduler",
     "RetrainTrigger",
+    "RetrainWatch",
+    "SchemaMode",
     "Security",
     "TurnResult",
+    "automation_entities",
+    "automation_yaml",
+    "build_messages",
     "classify_reply",
+    "command_schema",
     "correction_cue",
     "default_command",
     "inverse_calls",
     "names_fingerprint",
+    "parse_answer",
+    "parse_period",
+    "relevant_devices",
     "rule_source",
 ]

@@ -15,10 +15,12 @@ from pathlib import Path
 import threading
 from typing import TYPE_CHECKING
 
+from thingmind.brain._automation_turn import AutomationDesk
 from thingmind.brain._conversation import Conversation, Parser, TurnResult
 from thingmind.brain._gated import RULE_USER, GatedExecutor
+from thingmind.brain._history import HistoryDesk
 from thingmind.brain._learning import LearningConversation, ModelSlot
-from thingmind.brain._learning_log import CorrectionLog
+from thingmind.brain._learning_log import CorrectionLog, Redactor
 from thingmind.brain._security import Executed
 from thingmind.core import (
     Clock,
@@ -34,12 +36,15 @@ from thingmind.rules import DriverExecutor
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import tzinfo
 
+    from thingmind.brain._automation_turn import AutomationSink
+    from thingmind.brain._fallback import GenerativeFallback
     from thingmind.brain._learning_log import MeantCommand
     from thingmind.brain._security import Security
     from thingmind.bus import EventBus
     from thingmind.resolve import Context
-    from thingmind.rules import ActionExecutor
+    from thingmind.rules import ActionExecutor, AutomationDraft
     from thingmind.store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -118,6 +123,7 @@ class Brain:
         clock: Clock | None = None,
         security: Security | None = None,
         learning: Learning | None = None,
+        fallback: GenerativeFallback | None = None,
     ) -> None:
         """Wire the parts.
 
@@ -132,6 +138,9 @@ class Brain:
                 (None: everything is allowed, as in ``predict``).
             learning: Corrections and model swaps (None: the parser is fixed and
                 turns cannot be corrected).
+            fallback: The generative fallback for sentences the parser is unsure
+                of or the resolver cannot settle (None: none). Its readings pass
+                the same resolver and gate.
         """
         self.registry = Registry(home)
         self._bus = bus
@@ -151,6 +160,7 @@ class Brain:
                 registry=self.registry,
                 driver=self.driver,
                 security=security,
+                fallback=fallback,
             )
         else:
             self.model = parser if isinstance(parser, ModelSlot) else ModelSlot(parser)
@@ -162,9 +172,27 @@ class Brain:
                 log=learning.log,
                 window_s=learning.window_s,
                 security=security,
+                # the users' names are masked in what is kept for training, too
+                redactor=Redactor.for_site(
+                    home, names=security.names if security is not None else ()
+                ),
             )
+            # the corrections wrapper runs its turns through an inner Conversation
+            self.conversation.conversation.fallback = fallback
         self._follow_stop: threading.Event | None = None
         self.events_seen = 0
+        self._parser: Parser = self.model if self.model is not None else parser
+        inner = self._inner()
+        self.automations = AutomationDesk(inner.resolver, clock=self._clock)
+        """Drafts automations from sentences; :meth:`attach_automations` enables them."""
+        inner.desk = self.automations
+        self.history: HistoryDesk | None = (
+            HistoryDesk(inner.resolver, store, clock=self._clock)
+            if store is not None
+            else None
+        )
+        """Answers questions over the stored history (None without a store)."""
+        inner.history = self.history
 
     async def __aenter__(self) -> Brain:
         learning = self.learning
@@ -188,6 +216,40 @@ class Brain:
     def clock(self) -> Clock:
         """The site's clock (the simulator's in the demo)."""
         return self._clock
+
+    def _inner(self) -> Conversation:
+        conversation = self.conversation
+        if isinstance(conversation, LearningConversation):
+            return conversation.conversation
+        return conversation
+
+    def attach_automations(
+        self, sink: AutomationSink, *, zone: tzinfo | None = None
+    ) -> None:
+        """Let confirmed automation drafts go into service.
+
+        Args:
+            sink: Adds and enables a confirmed automation (the engine's manager).
+            zone: The site's time zone, for one-off times and "today" in history
+                questions (default: UTC).
+        """
+        self.automations.sink = sink
+        if zone is not None:
+            self.automations.set_zone(zone)
+            if self.history is not None:
+                self.history.zone = zone
+
+    def draft_automation(self, text: str, *, context: Context) -> AutomationDraft:
+        """Read a sentence as an automation, without holding or enabling it.
+
+        Args:
+            text: "When the front door opens after sunset, turn on the hall light".
+            context: Who speaks and where: the actions are checked for this user.
+
+        Returns:
+            The draft: the automation in plain words and YAML, or why there is none.
+        """
+        return self.automations.draft(self._parser.parse(text), context=context)
 
     @property
     def can_learn(self) -> bool:

@@ -363,11 +363,14 @@ class LearningConversation:
         "No" then cancels the held action; it is not a correction of the turn that
         asked for it.
         """
+        from thingmind.brain._security import Reply, classify_reply  # noqa: PLC0415
+
+        desk = self.conversation.desk
+        if desk is not None and desk.pending(who) is not None:
+            return classify_reply(text) in {Reply.YES, Reply.NO}
         security = self._security
         if security is None or security.confirmations.pending(who) is None:
             return False
-        from thingmind.brain._security import Reply, classify_reply  # noqa: PLC0415
-
         return classify_reply(text) is not Reply.OTHER
 
     def _recent(self, who: str) -> _Turn | None:
@@ -721,6 +724,7 @@ class LearningConversation:
             ),
             model_version=last.model_version,
             undone=undone,
+            user=last.context.user if last.context is not None else "owner",
         )
         if self.log is not None:
             self.log.append(record)

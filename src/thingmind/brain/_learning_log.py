@@ -216,6 +216,8 @@ class CorrectionRecord:
     """The model that understood it."""
     undone: tuple[str, ...] = ()
     """Devices whose change was undone."""
+    user: str = ""
+    """Who corrected it (its export and deletion follow the user)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON-able form (one line of the log; docs/learning.md)."""
@@ -231,6 +233,7 @@ class CorrectionRecord:
             "meant": self.meant.as_dict(),
             "model_version": self.model_version,
             "undone": list(self.undone),
+            "user": self.user,
         }
 
 

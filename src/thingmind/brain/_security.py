@@ -9,16 +9,20 @@ expiry, or a wrong PIN never acts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 import datetime as dt
 from enum import StrEnum
+import json
 import logging
 import math
+import os
+from pathlib import Path
 import re
 import secrets
+import tempfile
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 import unicodedata
 
 from thingmind.brain._conversation import TurnResult
@@ -282,13 +286,19 @@ class Security:
             clock=self.clock, ttl=gate.policy.confirm_seconds
         )
         self.audit = audit
+        self.names = tuple(u.name for u in gate.policy.users.values() if u.name)
+        """The users' display names: masked in every sentence the audit keeps."""
 
     def record(self, record: Mapping[str, object]) -> None:
-        """Write one audit record; a failing audit is logged, never silent."""
+        """Write one audit record; a failing audit is logged, never silent.
+
+        Its sentences (``text``, ``answer``, refusal details) are redacted first:
+        e-mail addresses, phone numbers and the users' names never reach the trail.
+        """
         if self.audit is None:
             return
         try:
-            self.audit.append(record)
+            self.audit.append(redact_record(record, names=self.names))
         except Exception:
             _LOGGER.exception("the audit record could not be written")
             raise
@@ -462,6 +472,40 @@ def confirm_turn(
     return result
 
 
+_FREE_TEXT = ("text", "answer")
+
+
+def redact_record(
+    record: Mapping[str, object], *, names: Sequence[str] = ()
+) -> dict[str, object]:
+    """Return an audit record with its free text redacted.
+
+    Args:
+        record: The record.
+        names: People's names to mask besides e-mail addresses and phone numbers.
+
+    Returns:
+        A copy: ``text``, ``answer`` and each refusal's text or ``detail`` redacted.
+    """
+    out = dict(record)
+    for key in _FREE_TEXT:
+        value = out.get(key)
+        if isinstance(value, str):
+            out[key] = redact(value, names=names)
+    refused = out.get("refused")
+    if isinstance(refused, list | tuple):
+        out["refused"] = [_redact_refusal(r, names) for r in refused]
+    return out
+
+
+def _redact_refusal(refusal: object, names: Sequence[str]) -> object:
+    if isinstance(refusal, str):
+        return redact(refusal, names=names)
+    if isinstance(refusal, Mapping) and isinstance(refusal.get("detail"), str):
+        return {**refusal, "detail": redact(str(refusal["detail"]), names=names)}
+    return refusal
+
+
 def turn_record(result: TurnResult, context: Context) -> dict[str, object]:
     """Describe one turn for the audit trail (the sentence redacted)."""
     return {
@@ -485,3 +529,75 @@ def turn_record(result: TurnResult, context: Context) -> dict[str, object]:
         ],
         "answer": redact(result.answer),
     }
+
+
+# ============================================================================ user data
+
+
+class CorrectionsOfUsers:
+    """The corrections log as one user's data: exported and erased on request.
+
+    A correction is one JSON line of the log (``CorrectionLog``); it belongs to the
+    user named by its ``user`` field. Erasing rewrites the file without the user's
+    lines, atomically (a new file moved into place), so a reader sees the old file or
+    the new one. A correction appended by the running service between the read and
+    the move would be lost: erase while the service is stopped, or through its API.
+    """
+
+    name = "corrections"
+    """The export document's key."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        """Use the log at ``path`` (it need not exist yet).
+
+        Args:
+            path: The JSON-lines file.
+        """
+        self.path = Path(path)
+
+    def _lines(self) -> list[tuple[str, dict[str, Any] | None]]:
+        if not self.path.is_file():
+            return []
+        out: list[tuple[str, dict[str, Any] | None]] = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                rec = None
+            out.append((line, rec if isinstance(rec, dict) else None))
+        return out
+
+    def users(self) -> set[str]:
+        """Return the users with corrections in the log."""
+        return {
+            str(rec["user"])
+            for _, rec in self._lines()
+            if rec is not None and isinstance(rec.get("user"), str)
+        }
+
+    def export(self, user: str) -> list[Any]:
+        """Return the user's corrections, oldest first."""
+        return [
+            rec
+            for _, rec in self._lines()
+            if rec is not None and rec.get("user") == user
+        ]
+
+    def erase(self, user: str) -> int:
+        """Delete the user's corrections from the log; return how many."""
+        lines = self._lines()
+        kept = [line for line, rec in lines if rec is None or rec.get("user") != user]
+        removed = len(lines) - len(kept)
+        if not removed:
+            return 0
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.writelines(f"{line}\n" for line in kept)
+                fh.flush()
+                os.fsync(fh.fileno())
+            Path(tmp).replace(self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return removed

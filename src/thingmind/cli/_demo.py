@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from thingmind.cli._serve import DEFAULT_LLM_TIMEOUT
+
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from thingmind.brain import Brain, TurnResult
+    from thingmind.brain import Brain, GenerativeFallback, TurnResult
     from thingmind.mqtt import MqttBridge
     from thingmind.sim import Simulator
 
@@ -94,17 +96,51 @@ def demo(
         Path | None,
         typer.Option(help="YAML configuration: `security:` (users, roles, limits)."),
     ] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible server for what the model is unsure of: "
+            "http://host:port (docs/fallback.md)."
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str, typer.Option(help="Model name on the --llm-url server.")
+    ] = "",
+    llm_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for --llm-url before asking you.")
+    ] = DEFAULT_LLM_TIMEOUT,
 ) -> None:
     """Run a scenario pack live: devices change, and you can type commands to it.
 
     The dashboard is served on http://HOST:PORT; its address, with its access token,
     is printed at start. Everything passes the same security gate as ``serve``.
     """
-    from thingmind.cli._serve import load_config  # noqa: PLC0415
+    from thingmind.cli._serve import load_config, make_fallback  # noqa: PLC0415
 
     web = _Web(host=host, port=port) if port else None
-    extra = _Extra(mqtt=mqtt, config=load_config(config))
-    asyncio.run(_demo(scenario, speed, seed, duration, say or [], area, db, web, extra))
+    loaded = load_config(config)
+    extra = _Extra(mqtt=mqtt, config=loaded)
+    fallback = make_fallback(
+        llm_url, model=llm_model, timeout=llm_timeout, config=loaded
+    )
+    try:
+        asyncio.run(
+            _demo(
+                scenario,
+                speed,
+                seed,
+                duration,
+                say or [],
+                area,
+                db,
+                web,
+                extra,
+                fallback=fallback,
+            )
+        )
+    finally:
+        if fallback is not None:
+            fallback.close()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +165,8 @@ async def _demo(
     db: Path | None,
     web: _Web | None,
     extra: _Extra | None = None,
+    *,
+    fallback: GenerativeFallback | None = None,
 ) -> None:
     from rich.console import Console  # noqa: PLC0415
 
@@ -182,6 +220,7 @@ async def _demo(
         bus=bus,
         store=store,
         security=stack.security,
+        fallback=fallback,
     ) as brain:
         for sentence in say:
             console.print(f"> {sentence}")

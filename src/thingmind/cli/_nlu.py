@@ -15,10 +15,11 @@ from thingmind.cli._models import (
     home_fingerprint,
     site_model_dir,
 )
+from thingmind.cli._serve import DEFAULT_LLM_TIMEOUT
 from thingmind.core import ThingmindError
 
 if TYPE_CHECKING:
-    from thingmind.brain import Conversation
+    from thingmind.brain import Conversation, GenerativeFallback
     from thingmind.registry import Home
 
 
@@ -81,12 +82,19 @@ def tagger_for_home(home_path: Path, *, adapt: bool, quiet: bool = False) -> Any
     return OnnxTagger(folder)
 
 
-def _conversation(home: Home, tagger: Any) -> Conversation:
+def _conversation(
+    home: Home, tagger: Any, *, fallback: GenerativeFallback | None = None
+) -> Conversation:
     from thingmind.brain import Conversation  # noqa: PLC0415
     from thingmind.registry import LocalDriver, Registry  # noqa: PLC0415
 
     registry = Registry(home)
-    return Conversation(parser=tagger, registry=registry, driver=LocalDriver(registry))
+    return Conversation(
+        parser=tagger,
+        registry=registry,
+        driver=LocalDriver(registry),
+        fallback=fallback,
+    )
 
 
 def say(
@@ -100,13 +108,29 @@ def say(
     no_adapt: Annotated[
         bool, typer.Option("--no-adapt", help="Use the default model.")
     ] = False,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible server for what the model is unsure of: "
+            "http://host:port (docs/fallback.md)."
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str, typer.Option(help="Model name on the --llm-url server.")
+    ] = "",
+    llm_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for --llm-url before asking you.")
+    ] = DEFAULT_LLM_TIMEOUT,
 ) -> None:
     """Say one sentence to a site and see what was understood, done and answered."""
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
+    from thingmind.cli._serve import make_fallback  # noqa: PLC0415
     from thingmind.registry import load_home  # noqa: PLC0415
     from thingmind.resolve import Context  # noqa: PLC0415
+
+    fallback = make_fallback(llm_url, model=llm_model, timeout=llm_timeout)
 
     if home is None:
         from thingmind.sim import load_scenario  # noqa: PLC0415
@@ -116,8 +140,12 @@ def say(
     else:
         site = load_home(home)
         tagger = tagger_for_home(home, adapt=not no_adapt)
-    conv = _conversation(site, tagger)
-    result = conv.handle(text, context=Context(area=area))
+    conv = _conversation(site, tagger, fallback=fallback)
+    try:
+        result = conv.handle(text, context=Context(area=area))
+    finally:
+        if fallback is not None:
+            fallback.close()
     console = Console()
     understood = Table(title="Understood", show_header=True)
     understood.add_column("intent")
@@ -136,6 +164,14 @@ def say(
         console.print(done)
     if result.resolution.reads:
         console.print(f"[dim]read: {', '.join(result.resolution.reads)}[/dim]")
+    if result.fallback is not None:
+        report = result.fallback
+        why = f": {report.error}" if report.error else ""
+        console.print(
+            f"[dim]generative fallback ({report.trigger.value}): "
+            f"{report.outcome.value} in {report.latency_ms:.0f} ms{why}[/dim]",
+            highlight=False,
+        )
     flag = " [yellow](refused)[/yellow]" if result.refused else ""
     flag += " [cyan](which one?)[/cyan]" if result.clarify else ""
     console.print(
@@ -265,10 +301,19 @@ def train(
     if default:
         folder = out or default_model_dir()
         if (folder / "model.onnx").is_file() and not force:
-            _err(
-                f"the default model is already built at {folder} (use --force to retrain)"
-            )
-            return
+            from thingmind.core import IncompatibleModelError  # noqa: PLC0415
+            from thingmind.nlu import read_model_info  # noqa: PLC0415
+
+            try:
+                read_model_info(folder)
+            except IncompatibleModelError as err:
+                _err(f"the model at {folder} is out of date ({err}); training it again")
+            else:
+                _err(
+                    f"the default model is already built at {folder} "
+                    "(use --force to retrain)"
+                )
+                return
         cfg = FinetuneConfig(
             lr=lr or (3e-5 if resume else 5e-5),
             head_lr=(lr * 10) if lr else (3e-4 if resume else 1e-3),

@@ -29,13 +29,22 @@ import typer
 from thingmind.cli._console import redact_names, stderr, stdout
 
 if TYPE_CHECKING:
-    from thingmind.api import Authenticator, ModelCatalog
-    from thingmind.brain import Brain, Learning, Security
+    from thingmind.api import Authenticator, ModelCatalog, Trainer
+    from thingmind.brain import (
+        AutomationManager,
+        Brain,
+        CorrectionLog,
+        GenerativeFallback,
+        Learning,
+        RetrainEvent,
+        RetrainWatch,
+        Security,
+    )
     from thingmind.bus import EventBus
     from thingmind.core import Clock
     from thingmind.mqtt import MqttBridge
     from thingmind.registry import DeviceDriver, Home
-    from thingmind.rules import RuleEngine
+    from thingmind.rules import SiteLocation
     from thingmind.store import AuditLog, Credentials, Database, Store
     from thingmind.train._versions import ModelRegistry
 
@@ -48,6 +57,11 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8123
 """The port ``serve`` listens on unless told otherwise."""
+DEFAULT_LLM_TIMEOUT = 5.0
+"""Seconds to wait for the generative fallback before asking the person instead."""
+LLM_KEY_ENV = "THINGMIND_LLM_API_KEY"
+"""The environment variable holding a bearer token for the LLM server, if it needs one."""
+_LLM_KEYS = ("threshold", "max_devices", "max_tokens", "format")
 
 
 class _NoModel:
@@ -221,14 +235,52 @@ class RegistryCatalog:
         self._site = site
 
     def versions(self) -> list[tuple[str, bool, Mapping[str, object]]]:
-        """Return (id, in service, version.json) for each of the site's versions."""
+        """Return (id, in service, version.json and figures) for each version."""
         current = self._registry.current(self._site)
         live = current.id if current is not None else None
-        return [(v.id, v.id == live, v.as_dict()) for v in self._registry.versions()]
+        return [
+            (v.id, v.id == live, {**v.as_dict(), "figures": dict(v.figures)})
+            for v in self._registry.versions()
+        ]
 
     def rollback(self) -> str:
         """Go back to the version in service before; return its id."""
         return self._registry.rollback(self._site).id
+
+    def deploy(self, version_id: str) -> str:
+        """Put a version in service now; return its id."""
+        return self._registry.deploy(self._site, version_id).id
+
+
+class WatchTrainer:
+    """Adapts the model when the owner asks (the API's ``Trainer``), through the watch.
+
+    The retrain runs as the watch's own do: ``nice 19``, one thread, the gate, and a
+    deploy only when the candidate is not worse.
+    """
+
+    def __init__(self, watch: RetrainWatch) -> None:
+        """Start retrains with ``watch``'s scheduler and arguments."""
+        self._watch = watch
+
+    def start(self) -> bool:
+        """Start a retrain now; False when one runs."""
+        from thingmind.brain import RetrainJob, RetrainTrigger  # noqa: PLC0415
+
+        job = RetrainJob(
+            site=self._watch.site,
+            trigger=RetrainTrigger.CORRECTIONS,
+            args=self._watch.args,
+        )
+        return self._watch.scheduler.schedule(job)
+
+    def running(self) -> bool:
+        """True while a retrain of the site runs."""
+        return self._watch.scheduler.running(self._watch.site)
+
+    def status(self) -> RetrainEvent | None:
+        """The latest progress of the site's latest retrain."""
+        return self._watch.scheduler.status(self._watch.site)
 
 
 def make_learning(models: Path, site: str) -> tuple[Learning, ModelCatalog]:
@@ -254,7 +306,157 @@ def make_learning(models: Path, site: str) -> tuple[Learning, ModelCatalog]:
     return learning, RegistryCatalog(registry, site)
 
 
-def mqtt_bridge(*, home: Home, broker_url: str, bus: EventBus, site: str) -> MqttBridge:
+def retrain_watch(
+    models: Path,
+    site: str,
+    home: Home,
+    *,
+    log: CorrectionLog,
+    home_file: Path | None = None,
+    home_text: str = "",
+) -> RetrainWatch:
+    """The look-out that retrains a served site in the background (docs/learning.md).
+
+    The retrain runs ``thingmind retrain`` at ``nice 19`` with one thread, on the same
+    model registry (``THINGMIND_REGISTRY``) and corrections log as the service.
+
+    Args:
+        models: The model registry folder (``--models``).
+        site: The site's name in it.
+        home: The site as served.
+        log: The corrections the service keeps.
+        home_file: The site's home file (``--home``).
+        home_text: The home's YAML, for a simulated site without a file; written
+            beside the registry for the retrain to read.
+
+    Returns:
+        The watch; run ``watch.run()`` in a task.
+    """
+    from thingmind.brain import RetrainWatch  # noqa: PLC0415
+    from thingmind.train._versions import ModelRegistry  # noqa: PLC0415
+
+    folder = models / "retrain"
+    if home_file is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        home_file = folder / f"{site}.home.yaml"
+        home_file.write_text(home_text, encoding="utf-8")
+    registry = ModelRegistry(models)
+
+    def in_service_since() -> str:
+        current = registry.current(site)
+        return current.created if current is not None else ""
+
+    return RetrainWatch(
+        site=site,
+        home=home,
+        log=log,
+        state_file=folder / f"{site}.json",
+        args=("--home", str(home_file), "--corrections", str(log.path)),
+        env={"THINGMIND_REGISTRY": str(models)},
+        in_service_since=in_service_since,
+    )
+
+
+def make_fallback(
+    url: str | None,
+    *,
+    model: str = "",
+    timeout: float = DEFAULT_LLM_TIMEOUT,
+    config: Mapping[str, object] | None = None,
+) -> GenerativeFallback | None:
+    """The generative fallback of the ``--llm-*`` options (docs/fallback.md).
+
+    Args:
+        url: The OpenAI-compatible server (``--llm-url``); None: no fallback.
+        model: The model name the server knows (``--llm-model``).
+        timeout: Seconds to wait for an answer (``--llm-timeout``).
+        config: The ``--config`` sections; ``llm:`` may set ``threshold`` (0-1),
+            ``max_devices``, ``max_tokens`` and ``format`` (json_object,
+            json_schema or none).
+
+    Returns:
+        The fallback (close it after the service), or None without a URL.
+
+    Raises:
+        typer.BadParameter: When an option is not valid.
+        InvalidInputError: When the ``llm:`` section is not valid.
+    """
+    if url is None:
+        return None
+    import os  # noqa: PLC0415
+
+    from thingmind.brain import (  # noqa: PLC0415
+        ChatClient,
+        FallbackConfig,
+        GenerativeFallback,
+        LlmSettings,
+        SchemaMode,
+    )
+    from thingmind.core import InvalidInputError, Problem  # noqa: PLC0415
+
+    source = "config"
+    section = (config or {}).get("llm") or {}
+    if not isinstance(section, Mapping):
+        raise InvalidInputError(
+            source, [Problem(path="llm", message="must be a mapping")]
+        )
+    problems = [
+        Problem(
+            path=f"llm.{key}", message=f"unknown key; known: {', '.join(_LLM_KEYS)}"
+        )
+        for key in section
+        if key not in _LLM_KEYS
+    ]
+    if problems:
+        raise InvalidInputError(source, problems)
+    kinds: dict[str, Any] = {
+        "threshold": float,
+        "max_devices": int,
+        "max_tokens": int,
+        "format": SchemaMode,
+    }
+    given: dict[str, Any] = {}
+    for key, value in section.items():
+        try:
+            given[key] = kinds[key](value)
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError(
+                source, [Problem(path=f"llm.{key}", message=str(err))]
+            ) from err
+    try:
+        fallback_config = FallbackConfig(
+            **{k: given[k] for k in ("threshold", "max_devices") if k in given}
+        )
+    except ValueError as err:
+        raise InvalidInputError(
+            source, [Problem(path="llm", message=str(err))]
+        ) from err
+    llm_extra = {k: given[k] for k in ("max_tokens",) if k in given}
+    if "format" in given:
+        llm_extra["schema_mode"] = given["format"]
+    try:
+        settings = LlmSettings(
+            url=url,
+            model=model,
+            timeout_s=timeout,
+            api_key=os.environ.get(LLM_KEY_ENV, ""),
+            **llm_extra,
+        )
+    except ValueError as err:
+        raise typer.BadParameter(
+            str(err), param_hint="--llm-url/--llm-timeout"
+        ) from err
+    return GenerativeFallback(client=ChatClient(settings), config=fallback_config)
+
+
+def mqtt_bridge(
+    *,
+    home: Home,
+    broker_url: str,
+    bus: EventBus,
+    site: str,
+    config: Mapping[str, object] | None = None,
+) -> MqttBridge:
     """The MQTT bridge of a site (the Brain is attached to it afterwards).
 
     Args:
@@ -262,65 +464,131 @@ def mqtt_bridge(*, home: Home, broker_url: str, bus: EventBus, site: str) -> Mqt
         broker_url: ``mqtt://host:port``.
         bus: Where device state goes.
         site: The site's name in thingmind's topics.
+        config: The ``--config`` sections; ``mqtt:`` holds the broker's and the
+            topics' settings (docs/mqtt.md: client id, TLS, several workers, ...).
 
     Returns:
         The bridge, not connected yet; run ``bridge.run()`` in a task.
-    """
-    from thingmind.mqtt import MqttBridge, MqttSettings, parse_broker_url  # noqa: PLC0415
 
-    settings = MqttSettings(broker=parse_broker_url(broker_url), site=site)
+    Raises:
+        InvalidInputError: When the URL or the ``mqtt:`` section is not valid.
+    """
+    from thingmind.core import InvalidInputError, Problem  # noqa: PLC0415
+    from thingmind.mqtt import (  # noqa: PLC0415
+        BrokerConfigError,
+        MqttBridge,
+        mqtt_settings_from_dict,
+    )
+
+    section = (config or {}).get("mqtt")
+    source = "config"
+    if section is not None and not isinstance(section, Mapping):
+        raise InvalidInputError(
+            source, [Problem(path="mqtt", message="must be a mapping")]
+        )
+    try:
+        settings = mqtt_settings_from_dict(broker_url, section, site=site)
+    except BrokerConfigError as err:
+        raise InvalidInputError(
+            source, [Problem(path="mqtt", message=str(err))]
+        ) from err
     return MqttBridge(settings=settings, home=home, bus=bus)
 
 
-def attach_mqtt(bridge: MqttBridge, brain: Brain) -> None:
-    """Answer the bridge's ``say`` topic with the brain, as source ``mqtt``.
+def attach_mqtt(
+    bridge: MqttBridge, brain: Brain, *, store: Store | None = None
+) -> None:
+    """Answer the bridge's ``say`` and ``command`` topics with the brain, as ``mqtt``.
 
     A remote "yes" is then not a confirmation (a PIN is), and the gate checks the
-    sentence's ``user`` like any other.
+    sentence's or command's ``user`` like any other. Idempotency keys are claimed
+    in ``store``, which several workers of a site share.
+
+    Raises:
+        InvalidInputError: When ``mqtt.anonymous_user`` is not a read-only
+            (service) user of the ``security:`` policy.
     """
     from thingmind.brain import FromSource  # noqa: PLC0415
+    from thingmind.core import InvalidInputError, Problem  # noqa: PLC0415
+    from thingmind.resolve import Role  # noqa: PLC0415
 
-    bridge.attach(FromSource(brain, source="mqtt"))
+    anonymous = bridge.settings.anonymous_user
+    if anonymous is not None:
+        user = brain.security.gate.user(anonymous) if brain.security else None
+        if user is None or user.role is not Role.SERVICE:
+            source = "config"
+            msg = f"{anonymous!r} must be a user of role service in security.users"
+            raise InvalidInputError(
+                source, [Problem(path="mqtt.anonymous_user", message=msg)]
+            )
+    bridge.attach(FromSource(brain, source="mqtt"), executor=brain, claims=store)
 
 
-def rule_engine(
-    brain: Brain,
-    path: Path,
-    *,
-    clock: Clock,
-    config: Mapping[str, object],
-    persistence: Store,
-) -> RuleEngine:
-    """The automations of ``path``, acting through the brain's gate.
+def site_location(config: Mapping[str, object]) -> SiteLocation:
+    """The site's place for sun and time triggers: ``location:`` of ``--config``.
 
     Args:
-        brain: The brain (its registry and gated executor).
-        path: The automations YAML.
-        clock: The site's clock.
-        config: The ``--config`` sections; ``location:`` places the site for sun
-            and time triggers (``latitude``, ``longitude``, ``timezone``; UTC at
-            0, 0 by default).
-        persistence: Where pending ``for`` timers are saved.
+        config: The ``--config`` sections; ``location:`` has ``latitude``,
+            ``longitude`` and ``timezone`` (UTC at 0, 0 by default).
 
     Returns:
-        The engine; run ``engine.run(subscription)`` in a task.
+        The location.
+
+    Raises:
+        InvalidInputError: When ``location:`` is not valid.
     """
-    from thingmind.rules import RuleEngine, SiteLocation, load_automations  # noqa: PLC0415
+    from thingmind.core import InvalidInputError, Problem  # noqa: PLC0415
+    from thingmind.rules import SiteLocation  # noqa: PLC0415
 
     where = config.get("location")
     place: Mapping[str, Any] = where if isinstance(where, Mapping) else {}
-    site = SiteLocation(
-        latitude=float(place.get("latitude", 0.0)),
-        longitude=float(place.get("longitude", 0.0)),
-        timezone=str(place.get("timezone", "UTC")),
-    )
-    return RuleEngine(
-        load_automations(path),
-        registry=brain.registry,
-        executor=brain.rule_executor(),
-        clock=clock,
-        site=site,
-        persistence=persistence,
+    try:
+        return SiteLocation(
+            latitude=float(place.get("latitude", 0.0)),
+            longitude=float(place.get("longitude", 0.0)),
+            timezone=str(place.get("timezone", "UTC")),
+        )
+    except (TypeError, ValueError) as err:
+        source = "config"
+        raise InvalidInputError(
+            source, [Problem(path="location", message=str(err))]
+        ) from err
+
+
+def automation_manager(
+    brain: Brain,
+    files: list[Path],
+    *,
+    bus: EventBus,
+    config: Mapping[str, object],
+    store: Store,
+) -> AutomationManager:
+    """The automations of ``files`` and of the store, acting through the brain's gate.
+
+    Automations created through the API are kept in the store, with the enabled
+    flags and pending ``for`` timers; ``notify`` messages become alerts.
+
+    Args:
+        brain: The brain (its registry, clock and gated executor).
+        files: The automations YAML files (``--automations``).
+        bus: Where alerts go.
+        config: The ``--config`` sections (``location:``).
+        store: Where created automations and timers are kept.
+
+    Returns:
+        The manager; run ``manager.run(subscription)`` in a task.
+
+    Raises:
+        InvalidInputError: When a file or ``location:`` has problems.
+    """
+    from thingmind.brain import AlertNotifier, AutomationManager  # noqa: PLC0415
+
+    return AutomationManager(
+        brain,
+        site=site_location(config),
+        files=files,
+        store=store,
+        notifier=AlertNotifier(bus=bus, clock=brain.clock, store=store),
     )
 
 
@@ -341,6 +609,8 @@ async def run_server(
     audit: AuditLog | None = None,
     models: ModelCatalog | None = None,
     link_token: str | None = None,
+    automations: AutomationManager | None = None,
+    trainer: Trainer | None = None,
 ) -> None:
     """Serve the API and dashboard of a running brain until cancelled or Ctrl-C.
 
@@ -361,6 +631,8 @@ async def run_server(
         models: The model versions, served to the owner.
         link_token: The token put in the announced link when ``token`` is an
             authenticator (the owner's bootstrap token).
+        automations: The running automations, served at ``/api/automations``.
+        trainer: Adapts the model when the owner asks.
     """
     from thingmind.api import run_server as serve_api  # noqa: PLC0415
 
@@ -396,6 +668,8 @@ async def run_server(
         on_started=started,
         audit=audit,
         models=models,
+        automations=automations,
+        trainer=trainer,
     )
 
 
@@ -421,6 +695,14 @@ def serve(
     ] = None,
     db: Annotated[
         Path | None, typer.Option(help="SQLite file for the history (default: temp).")
+    ] = None,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="History store URL instead of --db: postgresql://user@host/db "
+            "(several workers share one) or sqlite:///file.db.",
+        ),
     ] = None,
     speed: Annotated[
         float, typer.Option(help="Simulated seconds per real second.")
@@ -453,6 +735,19 @@ def serve(
         Path | None,
         typer.Option(help="Automations YAML to run (through the same gate)."),
     ] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible server for what the model is unsure of "
+            "(Ollama, llama.cpp, vLLM): http://host:port."
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str, typer.Option(help="Model name on the --llm-url server.")
+    ] = "",
+    llm_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for --llm-url before asking you.")
+    ] = DEFAULT_LLM_TIMEOUT,
 ) -> None:
     """Serve the HTTP API and the dashboard for a home file or a simulated site."""
     if home is not None and scenario is not None:
@@ -464,28 +759,38 @@ def serve(
     if retention_days < 0:
         msg = "retention days cannot be negative"
         raise typer.BadParameter(msg, param_hint="--retention-days")
+    loaded = load_config(config)
     options = _Options(
-        config=load_config(config),
+        config=loaded,
         retention_days=retention_days,
         models=models,
         mqtt=mqtt,
+        store=store_url,
         automations=automations,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            _serve(
-                home=home,
-                scenario_name=scenario,
-                host=host,
-                port=port,
-                token=token,
-                db=db,
-                speed=speed,
-                seed=seed,
-                adapt=not no_adapt,
-                options=options,
+    fallback = make_fallback(
+        llm_url, model=llm_model, timeout=llm_timeout, config=loaded
+    )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(
+                _serve(
+                    home=home,
+                    scenario_name=scenario,
+                    host=host,
+                    port=port,
+                    token=token,
+                    db=db,
+                    speed=speed,
+                    seed=seed,
+                    adapt=not no_adapt,
+                    options=options,
+                    fallback=fallback,
+                )
             )
-        )
+    finally:
+        if fallback is not None:
+            fallback.close()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -494,6 +799,7 @@ class _Options:
     retention_days: float
     models: Path | None = None
     mqtt: str | None = None
+    store: str | None = None
     automations: Path | None = None
 
 
@@ -509,6 +815,7 @@ async def _serve(
     seed: int,
     adapt: bool,
     options: _Options,
+    fallback: GenerativeFallback | None = None,
 ) -> None:
     from thingmind.api import CredentialsAuth, TokenAuth  # noqa: PLC0415
     from thingmind.brain import Brain  # noqa: PLC0415
@@ -520,8 +827,8 @@ async def _serve(
     )
     from thingmind.core import EventKind  # noqa: PLC0415
     from thingmind.registry import LocalDriver, Registry, load_home  # noqa: PLC0415
-    from thingmind.sim import Simulator, load_scenario  # noqa: PLC0415
-    from thingmind.store import SqliteStore  # noqa: PLC0415
+    from thingmind.sim import Simulator, home_file_text, load_scenario  # noqa: PLC0415
+    from thingmind.store import SqliteStore, open_store  # noqa: PLC0415
 
     console = stderr()
     sim: Simulator | None = None
@@ -539,7 +846,13 @@ async def _serve(
             driver = sim
     bus = EventBus()
     bridge = (
-        mqtt_bridge(home=site, broker_url=options.mqtt, bus=bus, site=site_id)
+        mqtt_bridge(
+            home=site,
+            broker_url=options.mqtt,
+            bus=bus,
+            site=site_id,
+            config=options.config,
+        )
         if options.mqtt is not None
         else None
     )
@@ -559,8 +872,11 @@ async def _serve(
         )
         parser = _NoModel()
     db_path = db or Path(tempfile.mkdtemp(prefix="thingmind-serve-")) / "history.db"
-    store = SqliteStore(db_path)
-    store.open()
+    if options.store is not None:
+        store = open_store(options.store)
+    else:
+        store = SqliteStore(db_path)
+        store.open()
     secret = token or TokenAuth.generate()
     clock = sim.clock if sim is not None else None
     stack = build_security(site, store, config=options.config)
@@ -579,12 +895,14 @@ async def _serve(
             clock=clock,
             security=stack.security,
             learning=learning,
+            fallback=fallback,
         ) as brain:
             tasks = [asyncio.create_task(brain.run(), name="brain")]
+            trainer: WatchTrainer | None = None
             if sim is not None:
                 tasks.append(asyncio.create_task(sim.run(bus.publish), name="sim"))
             if bridge is not None:
-                attach_mqtt(bridge, brain)
+                attach_mqtt(bridge, brain, store=store)
                 tasks.append(asyncio.create_task(bridge.run(), name="mqtt"))
             if options.retention_days > 0:
                 tasks.append(
@@ -593,20 +911,36 @@ async def _serve(
                         name="retention",
                     )
                 )
-            if options.automations is not None:
-                engine = rule_engine(
-                    brain,
-                    options.automations,
-                    clock=brain.clock,
-                    config=options.config,
-                    persistence=store,
+            if (
+                learning is not None
+                and learning.log is not None
+                and options.models is not None
+            ):
+                watch = retrain_watch(
+                    options.models,
+                    site_id,
+                    site,
+                    log=learning.log,
+                    home_file=home,
+                    home_text=""
+                    if home is not None
+                    else home_file_text(scenario_name or "home"),
                 )
-                subscription = bus.subscribe(
-                    kinds={EventKind.STATE_CHANGED, EventKind.ALERT}
-                )
-                tasks.append(
-                    asyncio.create_task(_run_rules(engine, subscription), name="rules")
-                )
+                tasks.append(asyncio.create_task(watch.run(), name="retrain"))
+                trainer = WatchTrainer(watch)
+            manager = automation_manager(
+                brain,
+                [options.automations] if options.automations is not None else [],
+                bus=bus,
+                config=options.config,
+                store=store,
+            )
+            subscription = bus.subscribe(
+                kinds={EventKind.STATE_CHANGED, EventKind.ALERT}
+            )
+            tasks.append(
+                asyncio.create_task(_run_rules(manager, subscription), name="rules")
+            )
             try:
                 await run_server(
                     brain,
@@ -624,6 +958,8 @@ async def _serve(
                     announce=True,
                     audit=stack.audit,
                     models=catalog,
+                    automations=manager,
+                    trainer=trainer,
                 )
             finally:
                 for task in tasks:
@@ -631,12 +967,13 @@ async def _serve(
     finally:
         stack.close()
         store.close()
-    console.print(f"history kept in {db_path}", highlight=False)
+    if options.store is None:
+        console.print(f"history kept in {db_path}", highlight=False)
 
 
-async def _run_rules(engine: RuleEngine, subscription: Any) -> None:
+async def _run_rules(manager: AutomationManager, subscription: Any) -> None:
     async with subscription as events:
-        await engine.run(events)
+        await manager.run(events)
 
 
 async def _stop(task: asyncio.Task[Any]) -> None:

@@ -13,13 +13,15 @@ away. Every message that cannot be used is rejected with a log line and a counte
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 import contextlib
 import dataclasses
 from dataclasses import dataclass
 import functools
 import logging
+import threading
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiomqtt
 
@@ -31,7 +33,7 @@ from thingmind.core import (
     StateValue,
     SystemClock,
 )
-from thingmind.mqtt._client import Backoff, make_client, refuses_protocol
+from thingmind.mqtt._client import Backoff, ack, make_client, refuses_protocol
 from thingmind.mqtt._codec import (
     Outgoing,
     check_state,
@@ -45,24 +47,32 @@ from thingmind.mqtt._payload import json_object, parse_json, payload_text
 from thingmind.mqtt._protocol import (
     ActionTaken,
     Answer,
+    CommandResult,
+    DeviceCommand,
     UtteranceError,
     answer_topic,
+    command_topic,
+    correlation_id,
     encode_answer,
+    encode_command_result,
     encode_error,
+    parse_command,
     parse_utterance,
     say_topic,
     status_topic,
+    worker_status_topic,
 )
 from thingmind.mqtt._settings import MqttSettings, Protocol as MqttProtocol
 from thingmind.mqtt._stats import MqttStats
 from thingmind.mqtt._z2m import Z2mIndex, decode_z2m_state, encode_z2m_command
 from thingmind.registry import domain_spec
-from thingmind.resolve import Context
+from thingmind.resolve import Context, ResolvedAction
+from thingmind.store import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Coroutine, Iterator, Mapping
 
-    from thingmind.brain import TurnResult
+    from thingmind.brain import Executed, TurnResult
     from thingmind.bus import EventBus
     from thingmind.core import Clock
     from thingmind.registry import Home
@@ -81,14 +91,76 @@ class TextHandler(Protocol):
         ...
 
 
+class CommandExecutor(Protocol):
+    """What carries out commands sent to the command topic: the Brain (its gate)."""
+
+    def execute(
+        self, user: str, action: ResolvedAction, *, source: str, text: str = ""
+    ) -> Executed:
+        """Check one service call at the gate and carry it out."""
+        ...
+
+
+class KeyClaims(Protocol):
+    """Where idempotency keys are claimed: the store (shared by every worker)."""
+
+    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
+        """Return True when the caller is to carry the command out (see Store)."""
+        ...
+
+    def finish_key(self, key: str) -> None:
+        """Mark a claimed key done: from now on it is only a duplicate."""
+        ...
+
+
+class MemoryClaims:
+    """Idempotency keys of one process, the newest ``size`` kept (no shared store)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        """Remember up to ``size`` keys."""
+        self._keys: OrderedDict[str, float] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
+        """Return True the first time ``key`` is claimed, False after."""
+        del owner  # one process: nothing survives it to take back
+        with self._lock:
+            if key in self._keys:
+                return False
+            self._keys[key] = at
+            if len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+            return True
+
+    def finish_key(self, key: str) -> None:
+        """Nothing to do: a key is done once claimed."""
+
+
 class DeviceNotReachableError(ServiceError):
     """A device that has announced no way to command it over MQTT."""
+
+
+class UnknownSpeakerError(ServiceError):
+    """A device call made while answering someone who gave no ``user``."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Route:
     device_id: str
     role: str
+
+
+def _raise_if_cancelled() -> None:
+    """Raise a cancellation that an aiomqtt call swallowed.
+
+    Python 3.11's ``asyncio.wait_for`` (inside aiomqtt) can swallow a cancellation
+    that lands as its future completes; the request is still counted, so a loop
+    that checks before it waits again ends as it was asked to.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class MqttDeviceDriver:
@@ -104,6 +176,20 @@ class MqttDeviceDriver:
     def __init__(self, bridge: MqttBridge) -> None:
         """Drive the devices a bridge has bound."""
         self._bridge = bridge
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def refusing(self) -> Iterator[None]:
+        """Refuse every call this thread makes meanwhile (an unknown speaker's turn).
+
+        The gate already refuses a read-only user everything but questions; this is
+        the second lock on the same door, at the device layer.
+        """
+        self._local.refuse = True
+        try:
+            yield
+        finally:
+            self._local.refuse = False
 
     def call(
         self, device_id: str, service: str, params: Mapping[str, StateValue]
@@ -122,7 +208,11 @@ class MqttDeviceDriver:
             KeyError: When the site has no such device.
             ServiceCallError: When the device cannot do it.
             DeviceNotReachableError: When it announced no command topic.
+            UnknownSpeakerError: When called for someone who gave no ``user``.
         """
+        if getattr(self._local, "refuse", False):
+            msg = "an unknown speaker may not act"
+            raise UnknownSpeakerError(msg)
         bridge = self._bridge
         device = bridge.home.device(device_id)
         state = bridge.state_of(device_id)
@@ -181,6 +271,7 @@ class MqttBridge:
         bus: EventBus,
         clock: Clock | None = None,
         answer_timeout: float = 2.0,
+        claims: KeyClaims | None = None,
     ) -> None:
         """Set up, without connecting.
 
@@ -191,6 +282,9 @@ class MqttBridge:
             clock: Stamps the events (default: wall clock).
             answer_timeout: How long an answer waits for the devices it commanded to
                 report their new state, seconds.
+            claims: Where the idempotency keys of sentences and commands are
+                claimed: the store, which every worker of a site shares (default:
+                this process's memory, enough for one worker).
         """
         self.settings = settings
         self.home = home
@@ -200,6 +294,15 @@ class MqttBridge:
         self._clock = clock or SystemClock()
         self._answer_timeout = answer_timeout
         self._handler: TextHandler | None = None
+        self._executor: CommandExecutor | None = None
+        self._command_order = asyncio.Lock()
+        self._announced = asyncio.Event()  # set (and replaced) at each binding
+        self._queued = 0  # messages put in the outbox, ever
+        self._published = 0  # messages that left it, in order: published or dropped
+        self._sent_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._claims: KeyClaims = claims if claims is not None else MemoryClaims()
+        self.worker = settings.broker.client_id or f"thingmind-{settings.site}"
+        """This worker's MQTT client id."""
         self._state_of: Callable[[str], Mapping[str, StateValue]] = lambda d: (
             home.device(d).state
         )
@@ -236,6 +339,9 @@ class MqttBridge:
         self,
         handler: TextHandler,
         state_of: Callable[[str], Mapping[str, StateValue]] | None = None,
+        *,
+        executor: CommandExecutor | None = None,
+        claims: KeyClaims | None = None,
     ) -> None:
         """Answer utterances with ``handler`` and read device state from it.
 
@@ -243,8 +349,15 @@ class MqttBridge:
             handler: The Brain (anything with ``handle_text``).
             state_of: Returns a device's current state; default: the handler's
                 ``registry.state`` when it has one.
+            executor: Carries out the command topic's service calls (the Brain);
+                None: commands are refused as "not ready".
+            claims: Where idempotency keys are claimed from now on (the store);
+                None keeps the current place.
         """
         self._handler = handler
+        self._executor = executor
+        if claims is not None:
+            self._claims = claims
         if state_of is None:
             registry = getattr(handler, "registry", None)
             state_of = getattr(registry, "state", None)
@@ -301,9 +414,11 @@ class MqttBridge:
     def expect(self, device_id: str, changes: Mapping[str, StateValue]) -> None:
         """Note the state a command should lead to; its echo is the first report with it.
 
-        Safe from any thread (a dict assignment).
+        Safe from any thread (a dict assignment). An echo kept from an earlier
+        command is dropped: it does not answer this one.
         """
         self._expected[device_id] = dict(changes)
+        self._echoes.pop(device_id, None)
 
     def send(self, message: Outgoing) -> None:
         """Queue a command for publishing (QoS 1); safe from any thread.
@@ -330,7 +445,26 @@ class MqttBridge:
             _LOGGER.warning(
                 "mqtt: outbox full, dropped the oldest command for %s", dropped.topic
             )
+            self._gone(1)
         outbox.put_nowait(message)
+        self._queued += 1
+
+    def _gone(self, count: int) -> None:
+        """Count messages that left the outbox (published or dropped), in order."""
+        self._published += count
+        while self._sent_waiters and self._sent_waiters[0][0] <= self._published:
+            _, waiter = self._sent_waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _until_sent(self) -> None:
+        """Wait until everything queued so far has been published (PUBACK)."""
+        target = self._queued
+        if self._published >= target:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sent_waiters.append((target, waiter))
+        await waiter
 
     # ---------------------------------------------------------------- running
 
@@ -343,16 +477,14 @@ class MqttBridge:
             initial=self.settings.backoff_initial, maximum=self.settings.backoff_max
         )
         broker = self.settings.broker
-        identifier = broker.client_id or f"thingmind-{self.settings.site}"
-        will = aiomqtt.Will(
-            status_topic(self.settings.site, self.settings.root),
-            "offline",
-            qos=1,
-            retain=True,
-        )
+        will = aiomqtt.Will(self._status_topic(), "offline", qos=1, retain=True)
         while True:
             client = make_client(
-                broker, version=self._version, identifier=identifier, will=will
+                broker,
+                version=self._version,
+                identifier=self.worker,
+                will=will,
+                manual_ack=True,
             )
             retry_now = False
             delay = 0.0
@@ -388,15 +520,21 @@ class MqttBridge:
             if not retry_now:
                 await asyncio.sleep(delay)
 
+    def _status_topic(self) -> str:
+        # Several workers: each has its own status, or one's last will would say
+        # "offline" for the whole site while the others serve it.
+        settings = self.settings
+        if settings.shared_group is not None:
+            return worker_status_topic(settings.site, self.worker, settings.root)
+        return status_topic(settings.site, settings.root)
+
     async def _serve(self, client: aiomqtt.Client) -> None:
         settings = self.settings
         self._subscribed.clear()
-        await client.publish(
-            status_topic(settings.site, settings.root), "online", qos=1, retain=True
-        )
         base = [
             f"{settings.discovery_prefix}/#",
             self._shared(say_topic(settings.site, settings.root)),
+            self._shared(command_topic(settings.site, settings.root)),
         ]
         if settings.z2m_base is not None:
             base.append(self._shared(f"{settings.z2m_base}/#"))
@@ -404,6 +542,7 @@ class MqttBridge:
             self._shared(t) for t in (*self._routes, *self._availability_routes)
         )
         await self._subscribe(client, base)
+        await client.publish(self._status_topic(), "online", qos=1, retain=True)
         if settings.birth:
             await client.publish(f"{settings.discovery_prefix}/status", "online", qos=1)
         self.connected.set()
@@ -428,6 +567,7 @@ class MqttBridge:
         if queue is None:  # pragma: no cover - set in run()
             return
         while True:
+            _raise_if_cancelled()
             topics = [await queue.get()]
             while not queue.empty():
                 topics.append(queue.get_nowait())
@@ -438,6 +578,7 @@ class MqttBridge:
         if outbox is None:  # pragma: no cover - set in run()
             return
         while True:
+            _raise_if_cancelled()
             message = await outbox.get()
             try:
                 await client.publish(
@@ -448,6 +589,7 @@ class MqttBridge:
                 self._requeue(outbox, message)
                 raise
             self.stats.commands_sent += 1
+            self._gone(1)
             if message.device_id is not None:
                 # The next state this device reports answers this command.
                 self._awaiting_echo.add(message.device_id)
@@ -462,32 +604,67 @@ class MqttBridge:
 
     async def _ingest_loop(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
-            await self.handle_message(message.topic.value, message.payload)
+            _raise_if_cancelled()
+            data = getattr(message.properties, "CorrelationData", None)
+            await self.handle_message(
+                message.topic.value,
+                message.payload,
+                correlation=correlation_id(data) if isinstance(data, bytes) else None,
+                done=functools.partial(ack, client, message),
+            )
 
     # ---------------------------------------------------------------- incoming
 
     async def handle_message(
-        self, topic: str, payload: bytes | bytearray | str | float | None
+        self,
+        topic: str,
+        payload: bytes | bytearray | str | float | None,
+        *,
+        correlation: str | None = None,
+        done: Callable[[], None] | None = None,
     ) -> None:
         """Handle one incoming message; rejections are counted, never raised.
 
         Public so that tests and other transports can feed messages directly.
+
+        Args:
+            topic: Where it came.
+            payload: What it holds.
+            correlation: Its MQTT 5 correlation data, as text (a request id).
+            done: Called once the message is handled (the broker's acknowledgement):
+                for a sentence or a command, once its answer is queued.
         """
         self.stats.received += 1
+        deferred = False
         try:
-            await self._dispatch(topic, payload)
+            deferred = await self._dispatch(topic, payload, correlation, done)
         except RejectedError as err:
             self.stats.reject(err, topic)
             if isinstance(err, UtteranceError):
                 self._reply_error(err)
-            elif topic == say_topic(self.settings.site, self.settings.root):
+            elif topic in self._request_topics():
                 self._reply_error(
                     UtteranceError(err.detail, field=err.field, reason=err.reason)
                 )
+        finally:
+            if not deferred and done is not None:
+                done()
+
+    def _request_topics(self) -> tuple[str, str]:
+        settings = self.settings
+        return (
+            say_topic(settings.site, settings.root),
+            command_topic(settings.site, settings.root),
+        )
 
     async def _dispatch(
-        self, topic: str, payload: bytes | bytearray | str | float | None
-    ) -> None:
+        self,
+        topic: str,
+        payload: bytes | bytearray | str | float | None,
+        correlation: str | None,
+        done: Callable[[], None] | None,
+    ) -> bool:
+        """Handle a message; True when a task took it over (and calls ``done``)."""
         settings = self.settings
         text = payload_text(payload, limit=settings.max_payload)
         routes = self._routes.get(topic)
@@ -497,21 +674,22 @@ class MqttBridge:
                 self._apply_availability(avail, text)
             if routes is not None:
                 await self._apply_routes(routes, text)
-            return
+            return False
         if topic.startswith(settings.discovery_prefix + "/"):
-            if topic == f"{settings.discovery_prefix}/status":
-                return  # a birth message (ours or Home Assistant's)
-            self._apply_discovery(topic, text)
-            return
-        if topic == say_topic(settings.site, settings.root):
-            await self._answer(text)
-            return
+            if topic != f"{settings.discovery_prefix}/status":  # a birth message
+                self._apply_discovery(topic, text)
+            return False
+        say, command = self._request_topics()
+        if topic == say:
+            return await self._answer(text, correlation, done)
+        if topic == command:
+            return await self._command(text, correlation, done)
         base = settings.z2m_base
         if base is not None and topic.startswith(base + "/"):
             await self._apply_z2m(topic[len(base) + 1 :], text)
-            return
+            return False
         if topic.startswith(f"{settings.root}/{settings.site}/"):
-            return  # our own answers and status
+            return False  # our own answers and status
         msg = "no device or thingmind topic"
         raise RejectedError(Rejection.UNKNOWN_TOPIC, msg)
 
@@ -651,6 +829,8 @@ class MqttBridge:
             )
             new_topics.append(spec.topic)
         self.stats.discovery_configs += 1
+        self._announced.set()  # wake commands waiting for their device
+        self._announced = asyncio.Event()
         _LOGGER.info("mqtt: %s announced by %s", device_id, entity.key)
         if self._pending_subscribes is not None:
             for topic in new_topics:
@@ -720,40 +900,274 @@ class MqttBridge:
         topic = answer_topic(self.settings.site, self.settings.root)
         self._enqueue(self._outbox, Outgoing(topic=topic, payload=payload))
 
-    async def _answer(self, text: str) -> None:
+    async def _claim(self, kind: str, request_id: str | None) -> bool:
+        """Claim a request's idempotency key; False for a duplicate (skip it).
+
+        Raises:
+            UtteranceError: When several workers share the site and the request
+                has no id, or when the key cannot be recorded.
+        """
+        if request_id is None:
+            if self.settings.shared_group is None:
+                return True  # one worker: nobody else can take it
+            msg = (
+                "several workers serve this site: send an id (or MQTT 5 correlation "
+                "data) so that the request is carried out once"
+            )
+            raise UtteranceError(msg, field="id")
+        key = self._key(kind, request_id)
+        loop = asyncio.get_running_loop()
+        claim = functools.partial(
+            self._claims.claim_key, key, at=time.time(), owner=self.worker
+        )
+        try:
+            first = await loop.run_in_executor(None, claim)
+        except StoreError as err:
+            _LOGGER.warning("mqtt: cannot claim %s %r: %s", kind, request_id, err)
+            msg = "the request id cannot be recorded now (the store is unreachable); send it again"
+            raise UtteranceError(
+                msg, field=None, request_id=request_id, reason=Rejection.UNAVAILABLE
+            ) from err
+        if not first:
+            self.stats.duplicates += 1
+            _LOGGER.info(
+                "mqtt: %s %r was carried out before; skipped", kind, request_id
+            )
+        return first
+
+    def _key(self, kind: str, request_id: str) -> str:
+        return f"mqtt:{self.settings.site}:{kind}:{request_id}"
+
+    async def _finish(self, kind: str, request_id: str | None) -> None:
+        """Mark a request done once its devices were told (or it was refused)."""
+        if request_id is None:
+            return
+        loop = asyncio.get_running_loop()
+        finish = functools.partial(self._claims.finish_key, self._key(kind, request_id))
+        try:
+            await loop.run_in_executor(None, finish)
+        except StoreError as err:
+            # Left pending: only this worker, restarted, would carry it out again.
+            _LOGGER.warning("mqtt: cannot mark %s %r done: %s", kind, request_id, err)
+
+    def _take_over(
+        self,
+        coro: Coroutine[Any, Any, None],
+        name: str,
+        done: Callable[[], None] | None,
+    ) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._conversations.add(task)
+        task.add_done_callback(self._conversations.discard)
+        if done is not None:
+            task.add_done_callback(lambda _: done())
+
+    async def _answer(
+        self, text: str, correlation: str | None, done: Callable[[], None] | None
+    ) -> bool:
         t0 = time.perf_counter()
-        utterance = parse_utterance(text)
+        utterance = parse_utterance(text, correlation=correlation)
         if utterance.area is not None and not self.home.has_area(utterance.area):
             msg = f"no area {utterance.area!r} at this site"
             raise UtteranceError(msg, field="area", request_id=utterance.id)
         if utterance.device is not None and not self.home.has_device(utterance.device):
             msg = f"no device {utterance.device!r} at this site"
             raise UtteranceError(msg, field="device", request_id=utterance.id)
+        user = utterance.user or self.settings.anonymous_user
+        if user is None:
+            msg = (
+                "name the user who speaks: this site takes no sentences from "
+                "unknown speakers"
+            )
+            raise UtteranceError(
+                msg,
+                field="user",
+                request_id=utterance.id,
+                reason=Rejection.UNKNOWN_SPEAKER,
+            )
         if self._handler is None:
             msg = "thingmind is not ready to take utterances"
             raise UtteranceError(msg, field=None, request_id=utterance.id)
-        context = Context(
-            area=utterance.area, device=utterance.device, user=utterance.user or "owner"
+        if not await self._claim("say", utterance.id):
+            return False
+        context = Context(area=utterance.area, device=utterance.device, user=user)
+        self._take_over(
+            self._converse(
+                utterance.text,
+                utterance.id,
+                context,
+                t0,
+                anonymous=utterance.user is None,
+            ),
+            "mqtt-utterance",
+            done,
         )
-        task = asyncio.create_task(
-            self._converse(utterance.text, utterance.id, context, t0),
-            name="mqtt-utterance",
+        return True
+
+    async def _command(
+        self, text: str, correlation: str | None, done: Callable[[], None] | None
+    ) -> bool:
+        t0 = time.perf_counter()
+        command = parse_command(text, correlation=correlation)
+        if not self.home.has_device(command.device):
+            msg = f"no device {command.device!r} at this site"
+            raise UtteranceError(msg, field="device", request_id=command.id)
+        if command.user is None:
+            msg = "name the user who asks: an unknown speaker may not act"
+            raise UtteranceError(
+                msg,
+                field="user",
+                request_id=command.id,
+                reason=Rejection.UNKNOWN_SPEAKER,
+            )
+        if self._executor is None:
+            msg = "thingmind is not ready to take commands"
+            raise UtteranceError(msg, field=None, request_id=command.id)
+        if not await self._claim("command", command.id):
+            return False
+        self._take_over(self._run_command(command, t0), "mqtt-command", done)
+        return True
+
+    async def _reachable(self, device_id: str) -> None:
+        """Wait (up to ``settings.announce_wait``) for a device to be announced.
+
+        After a reconnect the broker hands over the session's queued commands
+        together with the retained discovery configs, in no set order.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.settings.announce_wait):
+                while self.entity(device_id) is None and (
+                    self.z2m_name(device_id) is None
+                ):
+                    await self._announced.wait()
+
+    async def _run_command(self, command: DeviceCommand, t0: float) -> None:
+        executor = self._executor
+        if executor is None or command.user is None:  # pragma: no cover - checked
+            return
+        await self._reachable(command.device)
+        action = ResolvedAction(
+            device_id=command.device, service=command.service, params=command.params
         )
-        self._conversations.add(task)
-        task.add_done_callback(self._conversations.discard)
+        loop = asyncio.get_running_loop()
+        try:
+            async with self._command_order:  # carried out in the order they came
+                done = await loop.run_in_executor(
+                    None,
+                    functools.partial(
+                        executor.execute,
+                        command.user,
+                        action,
+                        source=SOURCE,
+                        text=f"{command.service} {command.device} (mqtt command {command.id})",
+                    ),
+                )
+        except Exception as err:
+            _LOGGER.exception("mqtt: command %r failed", command.id)
+            self._publish_answer(
+                encode_error(
+                    request_id=command.id,
+                    reason="internal",
+                    field=None,
+                    detail=type(err).__name__,
+                )
+            )
+            return
+        decision = done.decision
+        ok = decision.allowed and not done.error
+        changes: dict[str, StateValue] = dict(done.changed)
+        await self._until_sent()  # the device has been told: the key is done
+        await self._finish("command", command.id)
+        if ok:
+            echoes = await self._await_echoes([command.device])
+            changes.update(echoes.get(command.device, {}))
+        reason = decision.reason.value if decision.reason is not None else None
+        message = decision.message
+        if decision.allowed and done.error:
+            reason, message = "device_refused", done.error
+        self.stats.commands += 1
+        self._publish_answer(
+            encode_command_result(
+                CommandResult(
+                    id=command.id,
+                    device=command.device,
+                    service=command.service,
+                    decision=decision.verdict.value,
+                    ok=ok,
+                    reason=reason,
+                    message=message,
+                    changes=changes,
+                    worker=self.worker,
+                )
+            )
+        )
+        _LOGGER.debug(
+            "mqtt: command %r done in %.1f ms",
+            command.id,
+            (time.perf_counter() - t0) * 1000,
+        )
+
+    async def _await_echoes(
+        self, device_ids: list[str]
+    ) -> dict[str, Mapping[str, StateValue]]:
+        """Wait (up to ``answer_timeout``) for commanded devices to report state.
+
+        Not with several workers: a device's report may reach another worker.
+        """
+        loop = asyncio.get_running_loop()
+        found: dict[str, Mapping[str, StateValue]] = {}
+        if self.settings.shared_group is not None:
+            return found
+        waiting: dict[str, asyncio.Future[Mapping[str, StateValue]]] = {}
+        for device_id in dict.fromkeys(device_ids):
+            if self.home.device(device_id).type is Domain.SCENE:
+                continue
+            if self.entity(device_id) is None and self.z2m_name(device_id) is None:
+                continue
+            echo = self._echoes.pop(device_id, None)
+            if echo is not None:
+                found[device_id] = echo
+                continue
+            future: asyncio.Future[Mapping[str, StateValue]] = loop.create_future()
+            self._waiters.setdefault(device_id, []).append(future)
+            waiting[device_id] = future
+        if waiting:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._answer_timeout):
+                    await asyncio.gather(*waiting.values())
+        for device_id, future in waiting.items():
+            if future.done():
+                found[device_id] = future.result()
+            else:
+                future.cancel()
+        return found
 
     async def _converse(
-        self, text: str, request_id: str | None, context: Context, t0: float
+        self,
+        text: str,
+        request_id: str | None,
+        context: Context,
+        t0: float,
+        *,
+        anonymous: bool = False,
     ) -> None:
         handler = self._handler
         if handler is None:  # pragma: no cover - checked by the caller
             return
         loop = asyncio.get_running_loop()
-        expected: list[asyncio.Future[Mapping[str, StateValue]]] = []
+        turn = functools.partial(handler.handle_text, text, context=context)
+        if anonymous:
+            turn = functools.partial(self._refusing, turn)
         try:
-            result = await loop.run_in_executor(
-                None, functools.partial(handler.handle_text, text, context=context)
+            result = await loop.run_in_executor(None, turn)
+        except UnknownSpeakerError:
+            _LOGGER.warning("mqtt: a turn tried to act for an unknown speaker")
+            await self._finish("say", request_id)
+            self.stats.utterances += 1
+            self._publish_answer(
+                encode_answer(self._unknown_speaker_answer(text, request_id, t0))
             )
+            return
         except Exception as err:
             _LOGGER.exception("mqtt: utterance %r failed", text[:80])
             self._publish_answer(
@@ -778,34 +1192,12 @@ class MqttBridge:
         changes: dict[str, dict[str, StateValue]] = {
             d: dict(c) for d, c in result.changes.items()
         }
-        waiting: dict[str, asyncio.Future[Mapping[str, StateValue]]] = {}
-        for action in actions:
-            device_id = action.device
-            if (
-                device_id in waiting
-                or device_id in changes
-                or self.home.device(device_id).type is Domain.SCENE
-            ):
-                continue
-            if self.entity(device_id) is None and self.z2m_name(device_id) is None:
-                continue
-            echo = self._echoes.pop(device_id, None)
-            if echo is not None:
-                changes[device_id] = dict(echo)
-                continue
-            future: asyncio.Future[Mapping[str, StateValue]] = loop.create_future()
-            self._waiters.setdefault(device_id, []).append(future)
-            waiting[device_id] = future
-            expected.append(future)
-        if expected:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._answer_timeout):
-                    await asyncio.gather(*expected)
-        for device_id, future in waiting.items():
-            if future.done():
-                changes[device_id] = dict(future.result())
-            else:
-                future.cancel()
+        await self._until_sent()  # the devices have been told: the key is done
+        await self._finish("say", request_id)
+        echoes = await self._await_echoes(
+            [a.device for a in actions if a.device not in changes]
+        )
+        changes.update({d: dict(c) for d, c in echoes.items()})
         answer = Answer(
             id=request_id,
             text=text,
@@ -815,6 +1207,28 @@ class MqttBridge:
             refused=result.refused,
             clarify=result.clarify,
             latency_ms=(time.perf_counter() - t0) * 1000,
+            worker=self.worker,
         )
+        if anonymous and (result.refused or actions):
+            # Whatever the turn tried, an unknown speaker only gets answers.
+            answer = self._unknown_speaker_answer(text, request_id, t0)
         self.stats.utterances += 1
         self._publish_answer(encode_answer(answer))
+
+    def _unknown_speaker_answer(
+        self, text: str, request_id: str | None, t0: float
+    ) -> Answer:
+        return Answer(
+            id=request_id,
+            text=text,
+            answer="I don't know who you are, so I only answer questions: "
+            "send your user to control devices.",
+            refused=True,
+            latency_ms=(time.perf_counter() - t0) * 1000,
+            reason=str(Rejection.UNKNOWN_SPEAKER),
+            worker=self.worker,
+        )
+
+    def _refusing(self, turn: Callable[[], TurnResult]) -> TurnResult:
+        with self.driver.refusing():
+            return turn()

@@ -47,6 +47,7 @@ def make_client(
     will: aiomqtt.Will | None = None,
     persistent: bool = True,
     max_queued_incoming: int = 200_000,
+    manual_ack: bool = False,
 ) -> aiomqtt.Client:
     """Build an aiomqtt client for a broker.
 
@@ -58,6 +59,9 @@ def make_client(
         persistent: Keep the session (subscriptions and QoS 1 messages) while away:
             clean start off and a session expiry (MQTT 5), clean session off (3.1.1).
         max_queued_incoming: Messages buffered before aiomqtt drops new ones.
+        manual_ack: Acknowledge QoS 1 messages only when :func:`ack` is called for
+            them, once they are handled: a process killed with messages queued
+            leaves them unacknowledged, so the broker delivers them again.
 
     Returns:
         The client (not connected: use it with ``async with``).
@@ -66,7 +70,7 @@ def make_client(
     if broker.tls:
         tls_context = ssl.create_default_context(cafile=broker.ca_file)
     if version is Protocol.V311:
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             broker.host,
             broker.port,
             username=broker.username,
@@ -79,23 +83,39 @@ def make_client(
             tls_context=tls_context,
             max_queued_incoming_messages=max_queued_incoming,
         )
-    properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-    if persistent:
-        properties.SessionExpiryInterval = broker.session_expiry
-    return aiomqtt.Client(
-        broker.host,
-        broker.port,
-        username=broker.username,
-        password=broker.password,
-        identifier=identifier,
-        protocol=aiomqtt.ProtocolVersion.V5,
-        clean_start=not persistent,
-        properties=properties,
-        will=will,
-        keepalive=broker.keepalive,
-        tls_context=tls_context,
-        max_queued_incoming_messages=max_queued_incoming,
-    )
+    else:
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        if persistent:
+            properties.SessionExpiryInterval = broker.session_expiry
+        client = aiomqtt.Client(
+            broker.host,
+            broker.port,
+            username=broker.username,
+            password=broker.password,
+            identifier=identifier,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=not persistent,
+            properties=properties,
+            will=will,
+            keepalive=broker.keepalive,
+            tls_context=tls_context,
+            max_queued_incoming_messages=max_queued_incoming,
+        )
+    if manual_ack:
+        # aiomqtt 2 has no switch for it; its paho client does.
+        client._client.manual_ack_set(on=True)  # noqa: SLF001
+    return client
+
+
+def ack(client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+    """Acknowledge a message of a client made with ``manual_ack`` (QoS 0: nothing).
+
+    Args:
+        client: The client the message came from.
+        message: The message, once handled.
+    """
+    if message.qos > 0:
+        client._client.ack(message.mid, message.qos)  # noqa: SLF001
 
 
 def refuses_protocol(err: aiomqtt.MqttError) -> bool:

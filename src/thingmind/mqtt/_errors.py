@@ -34,6 +34,10 @@ class Rejection(StrEnum):
     """A template outside the safe subset thingmind evaluates."""
     BAD_REQUEST = "bad_request"
     """A message on thingmind's own topics that does not follow its schema."""
+    UNKNOWN_SPEAKER = "unknown_speaker"
+    """A sentence or command that names no ``user``, where the site takes none."""
+    UNAVAILABLE = "unavailable"
+    """A command whose idempotency key could not be claimed (the store is down)."""
 
 
 class MqttInterfaceError(ThingmindError):

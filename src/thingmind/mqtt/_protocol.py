@@ -1,8 +1,11 @@
-"""thingmind's own topics: utterances in, answers out, for satellites and scripts.
+"""thingmind's own topics: utterances and commands in, answers out.
 
 ``<root>/<site>/say`` takes ``{"text": ..., "area": ..., "user": ..., "id": ...}``;
-``<root>/<site>/answer`` carries the answer, or an error payload
-``{"id": ..., "error": <reason>, "field": ..., "detail": ...}``. See ``docs/mqtt.md``.
+``<root>/<site>/command`` takes ``{"id": ..., "user": ..., "device": ...,
+"service": ..., "params": {...}}``; ``<root>/<site>/answer`` carries the answers, or
+an error payload ``{"id": ..., "error": <reason>, "field": ..., "detail": ...}``.
+The ``id`` (or MQTT 5 correlation data) is the request's idempotency key. See
+``docs/mqtt.md``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
+import math
 import re
 
 from thingmind.core import StateValue
@@ -22,6 +26,14 @@ MAX_TEXT = 1000
 """Longest utterance, characters."""
 _NAME = re.compile(r"^[A-Za-z0-9_.:@-]{1,64}$")
 _FIELDS = frozenset({"text", "area", "user", "id", "device"})
+_COMMAND_FIELDS = frozenset({"id", "user", "device", "service", "params"})
+_SERVICE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_ID = 128
+"""Longest request id (idempotency key), characters."""
+MAX_PARAMS = 16
+"""Most parameters one command may carry."""
+MAX_PARAM_TEXT = 200
+"""Longest text parameter, characters."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +84,50 @@ class Answer:
     """True when thingmind asks which device or place was meant."""
     latency_ms: float = 0.0
     """Time from the utterance to the answer, milliseconds."""
+    reason: str | None = None
+    """Why it was refused, when the bridge itself knows (``unknown_speaker``)."""
+    worker: str | None = None
+    """The client id of the thingmind worker that answered."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceCommand:
+    """A service call sent to thingmind over MQTT, checked at the gate like a sentence."""
+
+    id: str
+    """The request id: its idempotency key, echoed in the answer."""
+    device: str
+    """The device id."""
+    service: str
+    """The service of the device's type (``turn_on``, ``set_temperature``)."""
+    params: Mapping[str, StateValue] = field(default_factory=dict)
+    """Its parameters."""
+    user: str | None = None
+    """Who asks; permissions are checked against it. None: an unknown speaker."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandResult:
+    """What thingmind publishes for a command."""
+
+    id: str
+    """The request id, echoed."""
+    device: str
+    """The device."""
+    service: str
+    """The service."""
+    decision: str
+    """The gate's verdict: ``allow``, ``confirm`` (a PIN is needed) or ``deny``."""
+    ok: bool
+    """True when the command was sent to the device."""
+    reason: str | None = None
+    """Why not: the gate's reason, ``unknown_speaker``, or the device's refusal."""
+    message: str = ""
+    """A short sentence safe to show the user."""
+    changes: Mapping[str, StateValue] = field(default_factory=dict)
+    """The device's state keys that changed by the time of the answer."""
+    worker: str | None = None
+    """The client id of the thingmind worker that carried it out."""
 
 
 def say_topic(site: str, root: str = DEFAULT_ROOT) -> str:
@@ -87,6 +143,36 @@ def answer_topic(site: str, root: str = DEFAULT_ROOT) -> str:
 def status_topic(site: str, root: str = DEFAULT_ROOT) -> str:
     """Return thingmind's own online/offline topic (retained; the last will)."""
     return f"{root}/{site}/status"
+
+
+def command_topic(site: str, root: str = DEFAULT_ROOT) -> str:
+    """Return the topic service calls are sent to."""
+    return f"{root}/{site}/command"
+
+
+def worker_status_topic(site: str, worker: str, root: str = DEFAULT_ROOT) -> str:
+    """Return one worker's online/offline topic (several workers; retained)."""
+    return f"{root}/{site}/workers/{worker}"
+
+
+def correlation_id(data: bytes | None) -> str | None:
+    """Return MQTT 5 correlation data as a request id (text, or hex for binary).
+
+    Args:
+        data: The ``CorrelationData`` property, if any.
+
+    Returns:
+        The id, or None when there is none or it is longer than ``MAX_ID``.
+    """
+    if not data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.hex()
+    if not text.isprintable() or len(text) > MAX_ID:
+        text = data.hex()
+    return text if len(text) <= MAX_ID else None
 
 
 def _optional_name(
@@ -117,11 +203,25 @@ class UtteranceError(RejectedError):
         """The request's id, when it could be read, for the error payload."""
 
 
-def parse_utterance(text: str) -> Utterance:
+def _request_id(data: Mapping[str, object], correlation: str | None) -> str | None:
+    raw_id = data.get("id")
+    if raw_id is None:
+        return correlation
+    if isinstance(raw_id, str) and 0 < len(raw_id) <= MAX_ID and raw_id.isprintable():
+        return raw_id
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+        return str(raw_id)
+    msg = f"id must be printable text of at most {MAX_ID} characters, or an integer"
+    raise UtteranceError(msg, field="id", request_id=correlation)
+
+
+def parse_utterance(text: str, *, correlation: str | None = None) -> Utterance:
     """Read and check an utterance payload.
 
     Args:
         text: The payload text.
+        correlation: The message's MQTT 5 correlation data as text: the request id
+            when the payload has no ``id``.
 
     Returns:
         The utterance.
@@ -134,15 +234,7 @@ def parse_utterance(text: str) -> Utterance:
         data = json_object(parse_json(text), what="an utterance")
     except RejectedError as err:
         raise UtteranceError(err.detail, field=None, reason=err.reason) from err
-    raw_id = data.get("id")
-    request_id: str | None = None
-    if isinstance(raw_id, str) and 0 < len(raw_id) <= 128:
-        request_id = raw_id
-    elif isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        request_id = str(raw_id)
-    elif raw_id is not None:
-        msg = "id must be text of at most 128 characters, or an integer"
-        raise UtteranceError(msg, field="id")
+    request_id = _request_id(data, correlation)
     unknown = sorted(set(data) - _FIELDS)
     if unknown:
         msg = f"unknown field {unknown[0]!r} (fields: text, area, user, device, id)"
@@ -163,6 +255,99 @@ def parse_utterance(text: str) -> Utterance:
     )
 
 
+def parse_command(text: str, *, correlation: str | None = None) -> DeviceCommand:
+    """Read and check a command payload.
+
+    Args:
+        text: The payload text.
+        correlation: The message's MQTT 5 correlation data as text: the request id
+            when the payload has no ``id``.
+
+    Returns:
+        The command.
+
+    Raises:
+        UtteranceError: With the field at fault (``id`` when the command carries no
+            idempotency key); ``reason`` is ``NOT_JSON``, ``WRONG_TYPE`` or
+            ``BAD_REQUEST``.
+    """
+    try:
+        data = json_object(parse_json(text), what="a command")
+    except RejectedError as err:
+        raise UtteranceError(err.detail, field=None, reason=err.reason) from err
+    request_id = _request_id(data, correlation)
+    unknown = sorted(set(data) - _COMMAND_FIELDS)
+    if unknown:
+        msg = (
+            f"unknown field {unknown[0]!r} (fields: id, user, device, service, params)"
+        )
+        raise UtteranceError(msg, field=unknown[0][:64], request_id=request_id)
+    if request_id is None:
+        msg = (
+            "a command needs an id (or MQTT 5 correlation data): it is run once per id"
+        )
+        raise UtteranceError(msg, field="id")
+    device = _optional_name(data, "device", request_id)
+    if device is None:
+        msg = "device is required"
+        raise UtteranceError(msg, field="device", request_id=request_id)
+    service = data.get("service")
+    if not isinstance(service, str) or not _SERVICE.match(service):
+        msg = "service must be a service name such as turn_on"
+        raise UtteranceError(msg, field="service", request_id=request_id)
+    return DeviceCommand(
+        id=request_id,
+        device=device,
+        service=service,
+        params=_params(data.get("params"), request_id),
+        user=_optional_name(data, "user", request_id),
+    )
+
+
+def _params(raw: object, request_id: str) -> dict[str, StateValue]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        msg = "params must be an object"
+        raise UtteranceError(msg, field="params", request_id=request_id)
+    if len(raw) > MAX_PARAMS:
+        msg = f"at most {MAX_PARAMS} params"
+        raise UtteranceError(msg, field="params", request_id=request_id)
+    params: dict[str, StateValue] = {}
+    for key, value in raw.items():
+        where = f"params.{str(key)[:40]}"
+        if not _SERVICE.match(str(key)):
+            msg = "a parameter name is 1-64 of [a-z0-9_]"
+            raise UtteranceError(msg, field=where, request_id=request_id)
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = "a number must be finite"
+            raise UtteranceError(msg, field=where, request_id=request_id)
+        if isinstance(value, str) and len(value) > MAX_PARAM_TEXT:
+            msg = f"text longer than {MAX_PARAM_TEXT} characters"
+            raise UtteranceError(msg, field=where, request_id=request_id)
+        if value is not None and not isinstance(value, bool | int | float | str):
+            msg = "a parameter is text, a number, true/false or null"
+            raise UtteranceError(msg, field=where, request_id=request_id)
+        params[key] = value
+    return params
+
+
+def encode_command_result(result: CommandResult) -> str:
+    """Return the JSON payload of a command's answer."""
+    body = {
+        "id": result.id,
+        "device": result.device,
+        "service": result.service,
+        "decision": result.decision,
+        "ok": result.ok,
+        "reason": result.reason,
+        "message": result.message,
+        "changes": dict(result.changes),
+        "worker": result.worker,
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_answer(answer: Answer) -> str:
     """Return the JSON payload of an answer."""
     body = {
@@ -177,6 +362,8 @@ def encode_answer(answer: Answer) -> str:
         "refused": answer.refused,
         "clarify": answer.clarify,
         "latency_ms": round(answer.latency_ms, 3),
+        "reason": answer.reason,
+        "worker": answer.worker,
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from thingmind.mqtt._discovery import DEFAULT_PREFIX
@@ -12,7 +15,11 @@ from thingmind.mqtt._errors import BrokerConfigError
 from thingmind.mqtt._payload import DEFAULT_MAX_PAYLOAD
 from thingmind.mqtt._protocol import DEFAULT_ROOT
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 _SITE = re.compile(r"^[a-z0-9_-]{1,64}$")
+_GROUP = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class Protocol(StrEnum):
@@ -145,10 +152,30 @@ class MqttSettings:
             "help": "Subscribe state topics as $share/<group>/... (several workers)."
         },
     )
+    announce_wait: float = field(
+        default=10.0,
+        metadata={
+            "help": "Seconds a command waits for its device's discovery config: after "
+            "a reconnect the session's queued commands may come before the configs."
+        },
+    )
+    anonymous_user: str | None = field(
+        default=None,
+        metadata={
+            "help": "The read-only user a sentence without `user` speaks as, so that "
+            "unknown speakers may ask questions; None refuses them. They never act."
+        },
+    )
 
     def __post_init__(self) -> None:
         if not _SITE.match(self.site):
             msg = f"site {self.site!r} must be 1-64 of [a-z0-9_-]"
+            raise BrokerConfigError(msg)
+        if self.shared_group is not None and not _GROUP.match(self.shared_group):
+            msg = f"shared_group {self.shared_group!r} must be 1-64 of [A-Za-z0-9_-]"
+            raise BrokerConfigError(msg)
+        if self.anonymous_user is not None and not self.anonymous_user:
+            msg = "anonymous_user is empty"
             raise BrokerConfigError(msg)
         if self.max_payload < 256:
             msg = "max_payload must be at least 256 bytes"
@@ -156,3 +183,107 @@ class MqttSettings:
         if not 0 < self.backoff_initial <= self.backoff_max:
             msg = "need 0 < backoff_initial <= backoff_max"
             raise BrokerConfigError(msg)
+
+
+_BROKER_KEYS = frozenset(
+    {"client_id", "protocol", "ca_file", "keepalive", "session_expiry", "username"}
+)
+_SETTINGS_KEYS = frozenset(
+    {
+        "root",
+        "discovery_prefix",
+        "z2m_base",
+        "shared_group",
+        "anonymous_user",
+        "max_payload",
+        "outbox_size",
+        "birth",
+    }
+)
+
+
+def mqtt_settings_from_dict(
+    url: str, section: Mapping[str, object] | None, *, site: str
+) -> MqttSettings:
+    """Build the MQTT settings from a broker URL and the ``mqtt:`` config section.
+
+    The section's keys are the fields of :class:`BrokerSettings` (``client_id``,
+    ``protocol``, ``ca_file``, ``username``, ``keepalive``, ``session_expiry``) and
+    of :class:`MqttSettings` (``root``, ``discovery_prefix``, ``z2m_base``,
+    ``shared_group``, ``anonymous_user``, ``max_payload``, ``outbox_size``,
+    ``birth``); ``password_file`` names a file whose first line is the password.
+
+    Args:
+        url: ``mqtt://host:port`` or ``mqtts://...``.
+        section: The parsed ``mqtt:`` section (None: defaults).
+        site: The site's name in thingmind's topics.
+
+    Returns:
+        The settings.
+
+    Raises:
+        BrokerConfigError: Naming the first bad key (``mqtt.<key>``).
+    """
+    data = dict(section or {})
+    unknown = sorted(set(data) - _BROKER_KEYS - _SETTINGS_KEYS - {"password_file"})
+    if unknown:
+        msg = f"mqtt.{unknown[0]}: unknown setting"
+        raise BrokerConfigError(msg)
+    broker = parse_broker_url(url)
+    changes: dict[str, object] = {}
+    for key in sorted(_BROKER_KEYS & set(data)):
+        changes[key] = _typed(key, data[key])
+    password_file = data.get("password_file")
+    if password_file is not None:
+        changes["password"] = _read_password(str(password_file))
+    try:
+        broker = dataclasses.replace(broker, **changes)  # type: ignore[arg-type]
+        options = {k: _typed(k, data[k]) for k in sorted(_SETTINGS_KEYS & set(data))}
+        return MqttSettings(broker=broker, site=site, **options)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        msg = f"mqtt: {err}"
+        raise BrokerConfigError(msg) from err
+
+
+_INTS = frozenset({"keepalive", "session_expiry", "max_payload", "outbox_size"})
+_OPTIONAL_TEXT = frozenset(
+    {"client_id", "ca_file", "username", "z2m_base", "shared_group", "anonymous_user"}
+)
+
+
+def _typed(key: str, value: object) -> object:
+    if key == "protocol":
+        try:
+            return Protocol(str(value))
+        except ValueError as err:
+            msg = f"mqtt.protocol: {value!r} is not one of auto, 5, 3.1.1"
+            raise BrokerConfigError(msg) from err
+    if key in _INTS:
+        if isinstance(value, bool) or not isinstance(value, int):
+            msg = f"mqtt.{key}: must be a whole number, got {value!r}"
+            raise BrokerConfigError(msg)
+        return value
+    if key == "birth":
+        if not isinstance(value, bool):
+            msg = f"mqtt.birth: must be true or false, got {value!r}"
+            raise BrokerConfigError(msg)
+        return value
+    if value is None and key in _OPTIONAL_TEXT:
+        return None
+    if not isinstance(value, str) or not value:
+        msg = f"mqtt.{key}: must be non-empty text, got {value!r}"
+        raise BrokerConfigError(msg)
+    return value
+
+
+def _read_password(path: str) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        msg = f"mqtt.password_file: cannot read {path}: {err.strerror}"
+        raise BrokerConfigError(msg) from err
+    password = text.splitlines()[0] if text else ""
+    if not password:
+        msg = f"mqtt.password_file: {path} is empty"
+        raise BrokerConfigError(msg)
+    return password

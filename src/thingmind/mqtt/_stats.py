@@ -32,6 +32,10 @@ class MqttStats:
     """Command messages published."""
     utterances: int = 0
     """Utterances answered."""
+    commands: int = 0
+    """Commands (``<root>/<site>/command``) answered."""
+    duplicates: int = 0
+    """Sentences and commands skipped: their idempotency key was claimed before."""
     rejected: Counter[Rejection] = field(default_factory=Counter)
     """Messages rejected, by reason."""
     _window: dict[Rejection, tuple[float, int]] = field(
@@ -71,6 +75,8 @@ class MqttStats:
             "removals": self.removals,
             "commands_sent": self.commands_sent,
             "utterances": self.utterances,
+            "commands": self.commands,
+            "duplicates": self.duplicates,
             "rejected": self.rejected_total,
         }
         out.update({f"rejected.{r}": n for r, n in sorted(self.rejected.items())})

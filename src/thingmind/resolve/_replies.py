@@ -163,21 +163,23 @@ def feeling_reason(
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     unit = str(state.get("unit", "°C") or "°C")
                     readings.append(f"{label(device)} reads {number(value)}{unit}")
-        if not readings:
-            for device, _ in admitted:
-                current = states[device.id].get("current_temperature")
-                if isinstance(current, int | float) and not isinstance(current, bool):
-                    unit = states[device.id].get("unit") or "C"
-                    readings.append(
-                        f"it is {number(current)}°{unit} by {label(device)}"
+        said = readings[:1]
+        for device, plan in admitted:
+            state = states[device.id]
+            unit = f"°{state.get('unit') or 'C'}"
+            target = state.get("target_temperature")
+            current = state.get("current_temperature")
+            if device.type is _D.FAN:
+                said.append(f"{label(device)} was off")
+            elif isinstance(target, int | float) and not isinstance(target, bool):
+                if not readings and isinstance(current, int | float):
+                    said.append(
+                        f"{label(device)} reads {number(current)}{unit} and was set to "
+                        f"{number(target)}{unit}"
                     )
-        targets = [
-            f"{label(d)} was set to {number(states[d.id].get('target_temperature'))}°"
-            f"{states[d.id].get('unit') or 'C'}"
-            for d, _ in admitted
-            if isinstance(states[d.id].get("target_temperature"), int | float)
-        ]
-        said = readings[:1] + targets
+                else:
+                    said.append(f"{label(device)} was set to {number(target)}{unit}")
+            del plan
         return f"{sentence(join(said))[:-1]}, so " if said else ""
     if intent is _I.TOO_DARK or intent is _I.TOO_BRIGHT:
         for device in area_devices:

@@ -406,6 +406,9 @@ class Composer:
             devices = self._temperature_sensors(clause, parsed, context=context)
         else:
             devices = self._find(clause, parsed, proxy=_I.ASK_VALUE, context=context)
+        # a room's thermometer rather than the thermostat's own reading; one kind only
+        sensors = [d for d in devices if d.type is Domain.SENSOR]
+        devices = sensors or [d for d in devices if d.type is devices[0].type]
         values = clause.slots(Slot.VALUE)
         number = parse_number(values[0].text.split()) if values else None
         if number is None:

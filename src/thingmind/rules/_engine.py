@@ -6,6 +6,10 @@ started or moved on; :meth:`RuleEngine.tick` fires what is due by the clock (tim
 sun triggers, ``for`` timers, the end of ``delay``\\ s). :meth:`RuleEngine.run` drives
 both from an ``AsyncIterator[Event]``.
 
+Automations can be added, replaced and removed while the engine runs
+(:meth:`RuleEngine.add`, :meth:`RuleEngine.replace`, :meth:`RuleEngine.remove`); a
+one-off (``once: true``) removes itself after its first run that acts.
+
 Speed comes from indexes: each state key of each device maps to the triggers that
 watch it, so an event touches only the automations that mention its device.
 """
@@ -71,7 +75,7 @@ from thingmind.rules._trace import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Mapping
+    from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 
     from thingmind.core import Clock
     from thingmind.registry import Registry
@@ -245,6 +249,8 @@ class _Timer:
 
 
 _TIMER, _DELAY, _CLOCK = 0, 1, 2
+_ACTED = frozenset({RunOutcome.FINISHED, RunOutcome.ACTION_FAILED})
+"""Outcomes after which a one-off automation is done."""
 
 
 # ---------------------------------------------------------------- engine
@@ -279,6 +285,7 @@ class RuleEngine:
         persistence: KeyValueStore | None = None,
         notifier: Notifier | None = None,
         trace_limit: int = 20,
+        on_removed: Callable[[Automation], None] | None = None,
     ) -> None:
         """Check and index the automations, and restore pending ``for`` timers.
 
@@ -292,21 +299,25 @@ class RuleEngine:
                 memory only.
             notifier: Where ``notify`` actions go; None logs them.
             trace_limit: Traces kept per automation.
+            on_removed: Called with a one-off automation the engine removed after
+                its run (so its owner can forget it too).
 
         Raises:
             InvalidInputError: When an automation names a device the site lacks, or
                 asks one for something it cannot do, or two share an id.
         """
-        self._automations = tuple(automations)
+        initial = tuple(automations)
         self._registry = registry
         self._executor = executor
         self._clock = clock
         self._site = site
         self._persistence = persistence
         self._notifier: Notifier = notifier if notifier is not None else LogNotifier()
-        problems = check_automations(self._automations, registry)
+        self._trace_limit = trace_limit
+        self._on_removed = on_removed
+        problems = check_automations(initial, registry)
         seen: set[str] = set()
-        for index, automation in enumerate(self._automations):
+        for index, automation in enumerate(initial):
             if automation.id in seen:
                 problems.append(
                     Problem(
@@ -333,19 +344,67 @@ class RuleEngine:
         self._timers: dict[tuple[str, int, str], _Timer] = {}
         self._timers_dirty = False
         self._touched: list[_Run] = []
+        self._retiring: list[_Auto] = []
+        self._order = itertools.count()
         self.suppressed = 0
         """Triggers the loop guard refused since start."""
 
-        for index, automation in enumerate(self._automations):
-            auto = _Auto(automation, index, trace_limit)
-            self._autos[automation.id] = auto
-            for t_index, trigger in enumerate(automation.triggers):
-                self._index_trigger(auto, t_index, trigger)
+        for automation in initial:
+            self._install(_Auto(automation, next(self._order), trace_limit), self._now)
         self._restore_timers()
 
     # ------------------------------------------------------------ indexing
 
-    def _index_trigger(self, auto: _Auto, t_index: int, trigger: Trigger) -> None:
+    def _install(self, auto: _Auto, after: float) -> None:
+        self._autos[auto.automation.id] = auto
+        for t_index, trigger in enumerate(auto.automation.triggers):
+            self._index_trigger(auto, t_index, trigger, after)
+
+    def _uninstall(self, auto: _Auto) -> dict[tuple[str, int, str], _Timer]:
+        """Stop an automation's runs and unhook its triggers; return its timers.
+
+        Clock entries of its time and sun triggers stay in the heap and are skipped
+        when they come due (``_advance`` checks the automation is still installed).
+        """
+        auto.enabled = False
+        for run in list(auto.active):
+            self._end(run, RunOutcome.CANCELLED)
+        auto.queue.clear()
+        automation_id = auto.automation.id
+        timers = {k: t for k, t in self._timers.items() if k[0] == automation_id}
+        for key in timers:
+            del self._timers[key]
+        if timers:
+            self._timers_dirty = True
+        for trigger in auto.automation.triggers:
+            if isinstance(trigger, StateTrigger | NumericStateTrigger):
+                for entity_id in trigger.entity_ids:
+                    by_key = self._watch.get(entity_id, {})
+                    for watched_key, watches in list(by_key.items()):
+                        kept = [w for w in watches if w.auto is not auto]
+                        if kept:
+                            by_key[watched_key] = kept
+                        else:
+                            del by_key[watched_key]
+                    if not by_key:
+                        self._watch.pop(entity_id, None)
+            elif isinstance(trigger, EventTrigger):
+                watchers = [
+                    w
+                    for w in self._event_watch.get(trigger.event_type, [])
+                    if w[0] is not auto
+                ]
+                if watchers:
+                    self._event_watch[trigger.event_type] = watchers
+                else:
+                    self._event_watch.pop(trigger.event_type, None)
+        for key in [k for k in self._watch_by_trigger if k[0] == automation_id]:
+            del self._watch_by_trigger[key]
+        return timers
+
+    def _index_trigger(
+        self, auto: _Auto, t_index: int, trigger: Trigger, after: float
+    ) -> None:
         if isinstance(trigger, StateTrigger | NumericStateTrigger):
             for entity_id in trigger.entity_ids:
                 domain = self._registry.home.device(entity_id).type
@@ -358,7 +417,7 @@ class RuleEngine:
                 (auto, t_index, trigger)
             )
         else:
-            self._schedule_clock(auto, t_index, trigger, self._now)
+            self._schedule_clock(auto, t_index, trigger, after)
 
     def _schedule_clock(
         self, auto: _Auto, t_index: int, trigger: TimeTrigger | SunTrigger, after: float
@@ -385,8 +444,108 @@ class RuleEngine:
 
     @property
     def automations(self) -> tuple[Automation, ...]:
-        """The automations, in load order."""
-        return self._automations
+        """The automations, in the order they were added (a replaced one keeps its place)."""
+        return tuple(auto.automation for auto in self._autos.values())
+
+    def automation(self, automation_id: str) -> Automation:
+        """Return one automation.
+
+        Raises:
+            KeyError: When there is no such automation.
+        """
+        return self._autos[automation_id].automation
+
+    def add(self, automation: Automation) -> None:
+        """Start running an automation from now on.
+
+        Its time and sun triggers are scheduled from the clock's present time; a
+        ``for`` trigger waits for a change that starts it, as at load.
+
+        Args:
+            automation: The automation; its ``enabled`` says whether it runs.
+
+        Raises:
+            InvalidInputError: When its id is taken, it names a device the site
+                lacks or asks one for something it cannot do.
+        """
+        if automation.id in self._autos:
+            problem = Problem(
+                path=f'automation "{automation.name}": id',
+                message=f"{automation.id!r} is already used",
+            )
+            raise InvalidInputError(automation.source, [problem])
+        self._check_one(automation)
+        auto = _Auto(automation, next(self._order), self._trace_limit)
+        self._install(auto, self._catch_up())
+        _LOGGER.info("automation %s added", automation.id)
+
+    def replace(self, automation: Automation) -> None:
+        """Swap an automation for a new version of it (same id), keeping its place.
+
+        Runs of the old version still waiting on a delay are cancelled. A pending
+        ``for`` timer survives when the new version has the same trigger on the same
+        device (and is enabled) and the device still holds the state; otherwise it
+        is dropped. Recent traces and the loop guard's count carry over.
+
+        Args:
+            automation: The new version.
+
+        Raises:
+            KeyError: When there is no automation with its id.
+            InvalidInputError: When it names a device the site lacks or asks one
+                for something it cannot do (the old version keeps running).
+        """
+        old = self._autos[automation.id]
+        self._check_one(automation)
+        timers = self._uninstall(old)
+        auto = _Auto(automation, old.index, self._trace_limit)
+        auto.traces.extend(old.traces)
+        auto.runs, auto.limited = old.runs, old.limited
+        self._install(auto, self._catch_up())
+        kept = 0
+        for key, timer in timers.items():
+            watch = self._watch_by_trigger.get(key)
+            if (
+                watch is not None
+                and repr(watch.trigger) == repr(timer.watch.trigger)
+                and watch.holds(self._states.get(watch.entity_id, {}).get(watch.key))
+            ):
+                self._arm_timer(watch, timer.since, timer.deadline, timer.description)
+                kept += key in self._timers
+        _LOGGER.info(
+            "automation %s replaced (%d of %d for-timers kept)",
+            automation.id,
+            kept,
+            len(timers),
+        )
+
+    def remove(self, automation_id: str) -> Automation:
+        """Stop and forget an automation: its waiting runs, timers and traces.
+
+        Args:
+            automation_id: The automation.
+
+        Returns:
+            The automation removed.
+
+        Raises:
+            KeyError: When there is no such automation.
+        """
+        auto = self._autos[automation_id]
+        self._uninstall(auto)
+        del self._autos[automation_id]
+        _LOGGER.info("automation %s removed", automation_id)
+        return auto.automation
+
+    def _check_one(self, automation: Automation) -> None:
+        problems = check_automations([automation], self._registry)
+        if problems:
+            raise InvalidInputError(automation.source, problems)
+
+    def _catch_up(self) -> float:
+        """The present for scheduling: the clock's time, or the engine's if later."""
+        self._now = max(self._now, self._clock.now())
+        return self._now
 
     @property
     def now(self) -> float:
@@ -466,6 +625,8 @@ class RuleEngine:
             return []
         traces = [run.trace() for run in touched]
         touched.clear()
+        if self._retiring:
+            self._retire()
         return traces
 
     def tick(self, now: float | None = None) -> list[Trace]:
@@ -482,10 +643,12 @@ class RuleEngine:
         when = self._clock.now() if now is None else now
         self._advance(when)
         self._now = max(self._now, when)
-        if self._timers_dirty:
-            self.save_timers()
         traces = [run.trace() for run in self._touched]
         self._touched.clear()
+        if self._retiring:
+            self._retire()
+        if self._timers_dirty:
+            self.save_timers()
         return traces
 
     def save_timers(self) -> None:
@@ -687,7 +850,10 @@ class RuleEngine:
                 if not run.cancelled:
                     self._continue(run, next_action)
             else:
-                auto, t_index, trigger = payload
+                entry: tuple[_Auto, int, TimeTrigger | SunTrigger] = payload
+                auto, t_index, trigger = entry
+                if self._autos.get(auto.automation.id) is not auto:
+                    continue  # removed or replaced
                 self._schedule_clock(auto, t_index, trigger, due)
                 if isinstance(trigger, TimeTrigger):
                     text = f"time {self._site.local(due).strftime('%H:%M:%S')}"
@@ -857,10 +1023,32 @@ class RuleEngine:
         if run not in self._touched:
             self._touched.append(run)
         auto = run.auto
+        if (
+            auto.automation.once
+            and outcome in _ACTED
+            and self._autos.get(auto.automation.id) is auto
+            and auto not in self._retiring
+        ):
+            auto.enabled = False  # no second run before it is removed
+            self._retiring.append(auto)
         if run in auto.active:
             auto.active.remove(run)
             if not auto.active and auto.queue and auto.enabled:
                 self._start_run(auto, auto.queue.popleft())
+
+    def _retire(self) -> None:
+        """Remove the one-offs that have run (outside event dispatch)."""
+        retiring, self._retiring = self._retiring, []
+        for auto in retiring:
+            if self._autos.get(auto.automation.id) is not auto:
+                continue
+            self._uninstall(auto)
+            del self._autos[auto.automation.id]
+            _LOGGER.info(
+                "one-off automation %s ran and was removed", auto.automation.id
+            )
+            if self._on_removed is not None:
+                self._on_removed(auto.automation)
 
     # ------------------------------------------------------------ conditions
 

@@ -13,7 +13,10 @@ Async code wraps a store in :class:`AsyncStore`.
 
 from thingmind.store._async import AsyncStore
 from thingmind.store._audit import (
+    ERASED,
     GENESIS,
+    PERSONAL_FIELDS,
+    AuditErasure,
     AuditLog,
     AuditRecord,
     Database,
@@ -31,7 +34,12 @@ from thingmind.store._backends import (
     open_store,
     register_backend,
 )
-from thingmind.store._credentials import Credentials, RateLimiter, TokenInfo
+from thingmind.store._credentials import (
+    Credentials,
+    RateLimiter,
+    TokenInfo,
+    check_user_id,
+)
 from thingmind.store._errors import (
     IncompatibleSchemaError,
     SchemaError,
@@ -43,18 +51,23 @@ from thingmind.store._migrate import Migration, load_migrations, migrate
 from thingmind.store._postgres import PostgresStore, postgres_from_url
 from thingmind.store._protocol import JsonValue, Store
 from thingmind.store._sqlite import MEMORY, SqliteStore, sqlite_from_url
+from thingmind.store._userdata import Erasure, UserData, UserRecords
 
 register_backend("sqlite", sqlite_from_url, replace=True)
 register_backend("postgresql", postgres_from_url, replace=True)
 
 __all__ = [
+    "ERASED",
     "GENESIS",
     "MEMORY",
+    "PERSONAL_FIELDS",
     "AsyncStore",
+    "AuditErasure",
     "AuditLog",
     "AuditRecord",
     "Credentials",
     "Database",
+    "Erasure",
     "IncompatibleSchemaError",
     "JsonValue",
     "Migration",
@@ -71,10 +84,13 @@ __all__ = [
     "StoreFactory",
     "TokenInfo",
     "UnknownBackendError",
+    "UserData",
+    "UserRecords",
     "Verification",
     "backend_names",
     "canonical_json",
     "chain_hash",
+    "check_user_id",
     "database_for",
     "load_migrations",
     "migrate",

@@ -30,6 +30,10 @@ FREE_FAILURES = 3
 """Failures allowed before the back-off starts."""
 MAX_BACKOFF = 900.0
 """Longest lock-out after failures (seconds)."""
+MAX_USER_ID = 64
+"""The longest user id (characters)."""
+MAX_LABEL = 200
+"""The longest token label (characters)."""
 _DUMMY_HASH = PasswordHasher().hash("thingmind-dummy-secret")
 """Verified against when no row matches, so timing does not tell ids apart."""
 
@@ -117,7 +121,14 @@ class Credentials:
 
         Returns:
             The token, ``tm_<id>_<secret>``.
+
+        Raises:
+            ValueError: When the user id or the label is not acceptable.
         """
+        check_user_id(user)
+        if len(label) > MAX_LABEL or not label.isprintable():
+            msg = f"a token label is printable text of at most {MAX_LABEL} characters"
+            raise ValueError(msg)
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(24)
         digest = self._hasher.hash(secret)
@@ -205,6 +216,25 @@ class Credentials:
         self.limiter.succeeded(key)
         return str(rows[0][0])
 
+    def token(self, token_id: str) -> TokenInfo | None:
+        """Return one token's metadata (revoked or not), or None."""
+        with self._db.transaction() as run:
+            rows = run(
+                "SELECT id, user_id, label, created, revoked FROM credentials "
+                "WHERE id = ? AND kind = ?",
+                (token_id, CredentialKind.TOKEN.value),
+            )
+        if not rows:
+            return None
+        r = rows[0]
+        return TokenInfo(
+            id=str(r[0]),
+            user=str(r[1]),
+            label=str(r[2]),
+            created=float(r[3]),
+            revoked=None if r[4] is None else float(r[4]),
+        )
+
     # -- PINs --------------------------------------------------------------------
 
     def set_pin(self, user: str, pin: str) -> None:
@@ -243,6 +273,55 @@ class Credentials:
             self.limiter.failed(key)
         return ok
 
+    def pin_created(self, user: str) -> float | None:
+        """Return when the user's PIN was set (Unix seconds), or None without one."""
+        with self._db.transaction() as run:
+            rows = run(
+                "SELECT created FROM credentials WHERE id = ? AND kind = ?",
+                (f"pin:{user}", CredentialKind.PIN.value),
+            )
+        return float(rows[0][0]) if rows else None
+
+    # -- users -------------------------------------------------------------------
+
+    def users(self) -> list[str]:
+        """Return every user holding a token (live or revoked) or a PIN, sorted."""
+        with self._db.transaction() as run:
+            rows = run("SELECT DISTINCT user_id FROM credentials", ())
+        return sorted(str(r[0]) for r in rows)
+
+    def erase_user(self, user: str) -> tuple[int, int]:
+        """Delete every token (revoked ones too) and the PIN of a user.
+
+        Returns:
+            How many tokens and PINs were deleted.
+        """
+        with self._db.transaction() as run:
+            rows = run(
+                "SELECT kind, count(*) FROM credentials WHERE user_id = ? GROUP BY kind",
+                (user,),
+            )
+            run("DELETE FROM credentials WHERE user_id = ?", (user,))
+        counts = {str(kind): int(n) for kind, n in rows}
+        self.limiter.succeeded(f"pin:{user}")
+        return (
+            counts.get(CredentialKind.TOKEN.value, 0),
+            counts.get(CredentialKind.PIN.value, 0),
+        )
+
+    def purge_revoked(self, before: float) -> int:
+        """Delete tokens revoked before ``before`` (retention); return how many."""
+        with self._db.transaction() as run:
+            rows = run(
+                "SELECT count(*) FROM credentials WHERE kind = ? AND revoked < ?",
+                (CredentialKind.TOKEN.value, before),
+            )
+            run(
+                "DELETE FROM credentials WHERE kind = ? AND revoked < ?",
+                (CredentialKind.TOKEN.value, before),
+            )
+        return int(rows[0][0])
+
     # -- parts -------------------------------------------------------------------
 
     def _verify(self, digest: str, secret: str) -> bool:
@@ -258,6 +337,20 @@ class Credentials:
 
     def _now(self) -> float:
         return float(self._clock.now())
+
+
+def check_user_id(user: str) -> str:
+    """Return a user id that is 1 to 64 printable ASCII characters.
+
+    Raises:
+        ValueError: Naming the id, when it is not.
+    """
+    if not (0 < len(user) <= MAX_USER_ID and user.isascii() and user.isprintable()):
+        msg = (
+            f"a user id is 1 to {MAX_USER_ID} printable ASCII characters, got {user!r}"
+        )
+        raise ValueError(msg)
+    return user
 
 
 def same_secret(a: str, b: str) -> bool:

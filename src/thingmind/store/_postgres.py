@@ -575,7 +575,7 @@ class PostgresStore:
         return int(row[0]) if row is not None else 0
 
     def purge(self, before: float) -> int:
-        """Delete events and state history older than ``before``, durably.
+        """Delete events, state history and command keys older than ``before``, durably.
 
         Args:
             before: Keep what happened at or after this time (Unix seconds).
@@ -594,10 +594,71 @@ class PostgresStore:
                 "DELETE FROM events WHERE ts < %s", (float(before),)
             ).rowcount
             conn.execute("DELETE FROM state_history WHERE ts < %s", (float(before),))
+            conn.execute("DELETE FROM command_keys WHERE ts < %s", (float(before),))
             conn.execute("COMMIT")
             self._in_transaction = False
         _LOGGER.debug("purged %s events before %s from %s", deleted, before, self.name)
         return int(deleted)
+
+    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
+        """Claim a command's idempotency key, durably (this commits).
+
+        The first claim inserts the key, pending. A later claim fails, unless the
+        key is still pending and ``owner`` (non-empty) is the one that claimed it:
+        a worker restarted after a crash takes back what it had not finished.
+
+        Workers sharing the database race on the key's unique index: exactly one
+        ``INSERT ... ON CONFLICT DO NOTHING`` adds the row.
+
+        Args:
+            key: The key (``mqtt:<site>:say:<id>``).
+            at: When the command arrived (Unix seconds); the retention purge
+                forgets keys older than its cut-off.
+            owner: Who claims (a worker's MQTT client id); "" for nobody in
+                particular, which never takes a key back.
+
+        Returns:
+            True when the caller is to carry the command out; False for a
+            duplicate.
+
+        Raises:
+            ValueError: When ``key`` holds a NUL character.
+            StoreClosedError: When the store is not open.
+            StoreError: When the write fails (nothing is claimed).
+        """
+        if _NUL in key:
+            msg = f"command key {key!r} holds a NUL character"
+            raise ValueError(msg)
+        with self._lock, self._writing():
+            self._write_pending()
+            conn = self._transaction()
+            inserted = conn.execute(
+                "INSERT INTO command_keys (key, ts, owner) VALUES (%s, %s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET ts = excluded.ts "
+                "WHERE command_keys.owner = excluded.owner "
+                "AND command_keys.owner <> '' AND NOT command_keys.done",
+                (key, float(at), owner),
+            ).rowcount
+            conn.execute("COMMIT")
+            self._in_transaction = False
+        return inserted == 1
+
+    def finish_key(self, key: str) -> None:
+        """Mark a claimed key done, durably: from now on it is only a duplicate.
+
+        Args:
+            key: A key :meth:`claim_key` granted.
+
+        Raises:
+            StoreClosedError: When the store is not open.
+            StoreError: When the write fails.
+        """
+        with self._lock, self._writing():
+            self._write_pending()
+            conn = self._transaction()
+            conn.execute("UPDATE command_keys SET done = true WHERE key = %s", (key,))
+            conn.execute("COMMIT")
+            self._in_transaction = False
 
     # -- metadata ----------------------------------------------------------------
 

@@ -102,7 +102,24 @@ class Store(Protocol):
         ...
 
     def purge(self, before: float) -> int:
-        """Delete events and state history older than ``before``; return events deleted."""
+        """Delete events, state history and command keys older than ``before``.
+
+        Returns the number of events deleted.
+        """
+        ...
+
+    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
+        """Claim a command's idempotency key, durably (this commits).
+
+        True for the first claim of ``key`` in the database, by any process sharing
+        it, and for a claim by the same non-empty ``owner`` while the key is not
+        done (a restarted worker takes back what it held); False otherwise, until a
+        purge with ``before > at`` forgets the key.
+        """
+        ...
+
+    def finish_key(self, key: str) -> None:
+        """Mark a claimed key done, durably: later claims of it are duplicates."""
         ...
 
     def put_meta(self, key: str, value: JsonValue) -> None:

@@ -490,7 +490,7 @@ class SqliteStore:
         return int(count)
 
     def purge(self, before: float) -> int:
-        """Delete events and state history older than ``before``, durably.
+        """Delete events, state history and command keys older than ``before``, durably.
 
         Args:
             before: Keep what happened at or after this time (Unix seconds).
@@ -510,9 +510,63 @@ class SqliteStore:
                 "DELETE FROM events WHERE ts < ?", (before,)
             ).rowcount
             conn.execute("DELETE FROM state_history WHERE ts < ?", (before,))
+            conn.execute("DELETE FROM command_keys WHERE ts < ?", (before,))
             conn.execute("COMMIT")
         _LOGGER.debug("purged %s events before %s from %s", deleted, before, self.path)
         return int(deleted)
+
+    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
+        """Claim a command's idempotency key, durably (this commits).
+
+        The first claim inserts the key, pending. A later claim fails, unless the
+        key is still pending and ``owner`` (non-empty) is the one that claimed it:
+        a worker restarted after a crash takes back what it had not finished.
+
+        Args:
+            key: The key (``mqtt:<site>:say:<id>``).
+            at: When the command arrived (Unix seconds); the retention purge
+                forgets keys older than its cut-off.
+            owner: Who claims (a worker's MQTT client id); "" for nobody in
+                particular, which never takes a key back.
+
+        Returns:
+            True when the caller is to carry the command out; False for a
+            duplicate.
+
+        Raises:
+            StoreClosedError: When the store is not open.
+            StoreError: When the write fails (nothing is claimed).
+        """
+        with self._lock, self._writing() as conn:
+            self._write_pending()
+            if not conn.in_transaction:
+                conn.execute("BEGIN")
+            inserted = conn.execute(
+                "INSERT INTO command_keys (key, ts, owner) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET ts = excluded.ts "
+                "WHERE command_keys.owner = excluded.owner "
+                "AND command_keys.owner <> '' AND NOT command_keys.done",
+                (key, float(at), owner),
+            ).rowcount
+            conn.execute("COMMIT")
+        return inserted == 1
+
+    def finish_key(self, key: str) -> None:
+        """Mark a claimed key done, durably: from now on it is only a duplicate.
+
+        Args:
+            key: A key :meth:`claim_key` granted.
+
+        Raises:
+            StoreClosedError: When the store is not open.
+            StoreError: When the write fails.
+        """
+        with self._lock, self._writing() as conn:
+            self._write_pending()
+            if not conn.in_transaction:
+                conn.execute("BEGIN")
+            conn.execute("UPDATE command_keys SET done = 1 WHERE key = ?", (key,))
+            conn.execute("COMMIT")
 
     # -- metadata ----------------------------------------------------------------
 

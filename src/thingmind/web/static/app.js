@@ -398,6 +398,425 @@
     }
   }
 
+  // ------------------------------------------------------------------ pages
+  const PAGES = ["home", "automations", "alerts", "audit", "users", "model"];
+  const loaders = {};
+  const enc = encodeURIComponent;
+  const fmtTime = (t) => new Date(t * 1000).toLocaleString();
+  const words = (s) => String(s || "").replace(/_/g, " ");
+
+  function currentPage() {
+    const page = location.hash.slice(1);
+    return PAGES.includes(page) ? page : "home";
+  }
+
+  async function showPage() {
+    const page = currentPage();
+    for (const section of document.querySelectorAll(".page")) section.hidden = section.dataset.page !== page;
+    for (const link of document.querySelectorAll("#nav a")) {
+      if (link.dataset.page === page) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    document.body.dataset.page = page;
+    if (!loaders[page]) return;
+    delete document.body.dataset.loaded;
+    try {
+      await loaders[page]();
+    } finally {
+      if (currentPage() === page) document.body.dataset.loaded = page;
+    }
+  }
+  window.addEventListener("hashchange", () => { if (state.ready) showPage(); });
+
+  function showError(selector, err) {
+    const node = $(selector);
+    node.hidden = !err;
+    node.textContent = err ? (err.status === 403 ? "Only the site's owner may see this." : err.message) : "";
+  }
+
+  function problemLines(err) {
+    const problems = err && err.body && err.body.problems;
+    return problems && problems.length ? problems.map((p) => p.message) : [err.message];
+  }
+
+  // ------------------------------------------------------------------ automations
+  let draft = null;
+  let editing = null;
+  const TEMPLATE = "- id: my_automation\n  alias: My automation\n  triggers:\n    - trigger: state\n      entity_id: binary_sensor.example\n      to: \"on\"\n  actions:\n    - action: light.turn_on\n      target: {entity_id: light.example}\n";
+
+  loaders.automations = async () => {
+    let list;
+    try {
+      list = await api("/api/automations");
+      showError("#automations-error", null);
+    } catch (err) {
+      showError("#automations-error", err);
+      list = [];
+    }
+    const ul = $("#automation-list");
+    ul.replaceChildren(...list.map(automationItem));
+    ul.dataset.count = String(list.length);
+  };
+
+  function lastRunText(a) {
+    if (!a.last_run) return "not run yet";
+    return "last run " + fmtTime(a.last_run.time) + " (" + words(a.last_run.outcome) + ")";
+  }
+
+  function automationItem(a) {
+    const li = el("li", { class: "item automation", "data-automation-id": a.id, "data-enabled": String(a.enabled), "data-origin": a.origin });
+    li.append(el("span", { class: "title" }, a.name));
+    li.append(el("span", { class: "badge" }, a.origin === "file" ? "file" : a.once ? "one-off" : "created"));
+    const label = el("label", { class: "switch" });
+    const box = el("input", { type: "checkbox", role: "switch", "data-role": "toggle", "aria-label": "Run " + a.name });
+    box.checked = a.enabled;
+    box.addEventListener("change", async () => {
+      box.disabled = true;
+      try {
+        const updated = await api("/api/automations/" + enc(a.id) + "/" + (box.checked ? "enable" : "disable"), { method: "POST" });
+        li.replaceWith(automationItem(updated));
+      } catch (err) {
+        box.checked = !box.checked;
+        box.disabled = false;
+        showError("#automations-error", err);
+      }
+    });
+    label.append(box, el("span", {}, a.enabled ? "On" : "Off"));
+    li.append(label);
+    const traces = el("button", { type: "button", "data-role": "traces" }, "Traces");
+    traces.addEventListener("click", () => openTraces(a));
+    li.append(traces);
+    if (a.origin === "created") {
+      const edit = el("button", { type: "button", "data-role": "edit" }, "Edit");
+      edit.addEventListener("click", () => openEditor(a));
+      const remove = el("button", { type: "button", "data-role": "delete" }, "Delete");
+      remove.addEventListener("click", async () => {
+        if (!confirm("Delete " + a.name + "?")) return;
+        try {
+          await api("/api/automations/" + enc(a.id), { method: "DELETE" });
+        } catch (err) {
+          showError("#automations-error", err);
+        }
+        await loaders.automations();
+      });
+      li.append(edit, remove);
+    }
+    const about = [a.description, "when: " + a.triggers.map(words).join(", "), lastRunText(a)];
+    if (a.origin === "file") about.push(a.source);
+    li.append(el("div", { class: "meta" }, about.filter(Boolean).join(" · ")));
+    return li;
+  }
+
+  function renderDraft() {
+    const box = $("#draft");
+    box.hidden = !draft;
+    if (!draft) return;
+    box.dataset.ok = String(draft.ok);
+    $("#draft-summary").hidden = !draft.ok;
+    $("#draft-summary").textContent = draft.ok ? draft.summary : "";
+    $("#draft-problem").hidden = draft.ok;
+    $("#draft-problem").textContent = draft.problem || "";
+    $("#draft-yaml").hidden = !draft.yaml;
+    $("#draft-yaml").textContent = draft.yaml || "";
+    $("#draft-confirm").hidden = !draft.ok;
+    $("#draft-edit").hidden = !draft.yaml;
+  }
+
+  $("#draft-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("#draft-text").value.trim();
+    if (!text) return;
+    const body = { text: text };
+    const area = $("#speaker-area").value;
+    if (area) body.area_id = area;
+    try {
+      draft = await api("/api/automations/draft", { method: "POST", json: body });
+    } catch (err) {
+      draft = { ok: false, summary: "", yaml: "", problem: err.message };
+    }
+    renderDraft();
+  });
+
+  $("#draft-confirm").addEventListener("click", async () => {
+    try {
+      await api("/api/automations", { method: "POST", json: { yaml: draft.yaml } });
+    } catch (err) {
+      $("#draft-problem").hidden = false;
+      $("#draft-problem").textContent = problemLines(err).join("\n");
+      return;
+    }
+    draft = null;
+    renderDraft();
+    $("#draft-text").value = "";
+    await loaders.automations();
+  });
+  $("#draft-edit").addEventListener("click", () => openEditor(null, draft.yaml));
+  $("#draft-cancel").addEventListener("click", () => { draft = null; renderDraft(); });
+  $("#automation-new").addEventListener("click", () => openEditor(null, TEMPLATE));
+
+  function openEditor(automation, text) {
+    editing = automation ? automation.id : null;
+    $("#editor-title").textContent = automation ? "Edit " + automation.name : "New automation";
+    $("#editor-yaml").value = automation ? automation.yaml : text || TEMPLATE;
+    $("#editor-problems").replaceChildren();
+    $("#editor").showModal();
+  }
+  $("#editor-close").addEventListener("click", () => $("#editor").close());
+
+  $("#editor-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { yaml: $("#editor-yaml").value };
+    try {
+      if (editing) await api("/api/automations/" + enc(editing), { method: "PUT", json: body });
+      else await api("/api/automations", { method: "POST", json: body });
+    } catch (err) {
+      $("#editor-problems").replaceChildren(...problemLines(err).map((line) => el("li", {}, line)));
+      return;
+    }
+    $("#editor").close();
+    if (!editing) { draft = null; renderDraft(); }
+    await loaders.automations();
+  });
+
+  async function openTraces(a) {
+    $("#traces-title").textContent = a.name + ": recent runs";
+    const list = $("#trace-list");
+    list.replaceChildren();
+    delete list.dataset.count;
+    const empty = $("#traces-empty");
+    $("#traces").showModal();
+    let traces;
+    try {
+      traces = await api("/api/automations/" + enc(a.id) + "/traces");
+    } catch (err) {
+      empty.hidden = false;
+      empty.textContent = err.message;
+      return;
+    }
+    empty.hidden = traces.length > 0;
+    empty.textContent = "It has not run yet.";
+    for (const t of traces.slice().reverse()) {
+      const item = el("li", { class: "trace", "data-outcome": t.outcome, "data-run": t.run });
+      const head = el("div");
+      head.append(el("strong", {}, fmtTime(t.time)), document.createTextNode(" — "), el("span", { class: "outcome" }, words(t.outcome)));
+      item.append(head, el("div", { class: "small" }, "trigger: " + t.trigger));
+      for (const c of t.conditions) item.append(el("div", { class: "small", "data-held": String(c.held) }, (c.held ? "✓ " : "✗ ") + c.detail));
+      for (const act of t.actions) item.append(el("div", { class: "small", "data-ok": String(act.ok) }, (act.ok ? "→ " : "✗ ") + (act.target ? act.target + ": " : "") + act.detail));
+      list.append(item);
+    }
+    list.dataset.count = String(traces.length);
+  }
+  $("#traces-close").addEventListener("click", () => $("#traces").close());
+  $("#traces").addEventListener("close", () => { if (currentPage() === "automations") loaders.automations(); });
+
+  // ------------------------------------------------------------------ alerts
+  let unseen = 0;
+
+  function alertItem(a) {
+    const severity = a.data.severity || "info";
+    const li = el("li", { class: "item alert", "data-severity": severity, "data-time": a.time });
+    li.append(el("span", { class: "title" }, a.data.title ? a.data.title + ": " + (a.data.message || "") : a.data.message || "alert"));
+    li.append(el("span", { class: "badge" }, severity));
+    const device = a.device_id && state.devices.has(a.device_id) ? state.devices.get(a.device_id).name : a.device_id;
+    li.append(el("div", { class: "meta" }, [fmtTime(a.time), device, a.source].filter(Boolean).join(" · ")));
+    return li;
+  }
+
+  function updateCount() {
+    const badge = $("#alert-count");
+    badge.hidden = unseen === 0;
+    badge.textContent = String(unseen);
+  }
+
+  loaders.alerts = async () => {
+    const ul = $("#alert-list");
+    try {
+      const sites = await api("/api/sites");
+      const end = sites[0].time + 1;
+      const alerts = await api("/api/alerts?limit=500&start=" + Math.max(0, end - 7 * 86400) + "&end=" + end);
+      ul.replaceChildren(...alerts.reverse().map(alertItem));
+      if (!alerts.length) ul.append(el("li", { class: "muted small empty" }, "No alerts in the last 7 days."));
+    } catch (err) {
+      ul.replaceChildren(el("li", { class: "error" }, err.message));
+    }
+    unseen = 0;
+    updateCount();
+  };
+
+  function onAlert(msg) {
+    if (currentPage() === "alerts") {
+      const ul = $("#alert-list");
+      const empty = ul.querySelector(".empty");
+      if (empty) empty.remove();
+      ul.prepend(alertItem(msg));
+    } else {
+      unseen += 1;
+      updateCount();
+    }
+  }
+
+  // ------------------------------------------------------------------ audit
+  loaders.audit = async () => {
+    const body = $("#audit-table tbody");
+    let rows;
+    try {
+      rows = await api("/api/audit?limit=200");
+      showError("#audit-error", null);
+    } catch (err) {
+      showError("#audit-error", err);
+      body.replaceChildren();
+      return;
+    }
+    body.replaceChildren(...rows.reverse().map((r) => {
+      const rec = r.record;
+      const what = rec.text || rec.answer || (Array.isArray(rec.actions) ? rec.actions.map((a) => JSON.stringify(a)).join("; ") : "");
+      const tr = el("tr", { "data-seq": r.seq });
+      for (const cell of [fmtTime(r.ts), rec.user || "", rec.source || "", what, words(rec.decision || "")]) tr.append(el("td", {}, String(cell)));
+      return tr;
+    }));
+  };
+
+  // ------------------------------------------------------------------ users and tokens
+  loaders.users = async () => {
+    let users, tokens;
+    try {
+      [users, tokens] = await Promise.all([api("/api/users"), api("/api/tokens")]);
+      showError("#users-error", null);
+    } catch (err) {
+      showError("#users-error", err);
+      $("#user-list").replaceChildren();
+      $("#token-list").replaceChildren();
+      return;
+    }
+    $("#user-list").replaceChildren(...users.map((u) => {
+      const li = el("li", { class: "item user", "data-user": u.id });
+      li.append(el("span", { class: "title" }, u.id), el("span", { class: "badge" }, u.role || "data only"));
+      li.append(el("div", { class: "meta" }, u.tokens + " live token" + (u.tokens === 1 ? "" : "s")));
+      return li;
+    }));
+    const select = $("#token-user");
+    select.replaceChildren(...users.filter((u) => u.role).map((u) => el("option", { value: u.id }, u.id + " (" + u.role + ")")));
+    $("#token-list").replaceChildren(...tokens.slice().reverse().map((t) => {
+      const li = el("li", { class: "item token", "data-token-id": t.id, "data-revoked": String(t.revoked !== null) });
+      li.append(el("span", { class: "title" }, (t.label || "token") + " · " + t.user));
+      if (t.revoked === null) {
+        const revoke = el("button", { type: "button", "data-role": "revoke" }, "Revoke");
+        revoke.addEventListener("click", async () => {
+          if (!confirm("Revoke this token of " + t.user + "? It stops working at once.")) return;
+          try {
+            await api("/api/tokens/" + enc(t.id), { method: "DELETE" });
+          } catch (err) {
+            showError("#users-error", err);
+          }
+          await loaders.users();
+        });
+        li.append(revoke);
+      } else {
+        li.append(el("span", { class: "badge" }, "revoked"));
+      }
+      li.append(el("div", { class: "meta" }, "id " + t.id + " · made " + fmtTime(t.created) + (t.revoked ? " · revoked " + fmtTime(t.revoked) : "")));
+      return li;
+    }));
+  };
+
+  $("#token-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const secret = $("#token-secret");
+    try {
+      const made = await api("/api/tokens", { method: "POST", json: { user: $("#token-user").value, label: $("#token-label").value.trim() } });
+      secret.hidden = false;
+      secret.textContent = "New token for " + made.user + " (shown once; copy it now): " + made.token;
+      $("#token-label").value = "";
+    } catch (err) {
+      secret.hidden = true;
+      showError("#users-error", err);
+    }
+    await loaders.users();
+  });
+
+  // ------------------------------------------------------------------ model
+  function figuresText(figures) {
+    const out = [];
+    const walk = (prefix, value, depth) => {
+      if (out.length >= 4) return;
+      if (typeof value === "number") out.push(words(prefix) + " " + (value <= 1 && value >= 0 ? (100 * value).toFixed(1) + "%" : fmtNumber(value)));
+      else if (value && typeof value === "object" && depth < 2) for (const [k, v] of Object.entries(value)) walk(prefix ? prefix + " " + k : k, v, depth + 1);
+    };
+    walk("", figures || {}, 0);
+    return out.join(", ") || "—";
+  }
+
+  function renderTraining(t) {
+    const bar = $("#training-progress");
+    bar.hidden = !t.running && t.phase !== "finished";
+    bar.max = Math.max(1, t.total);
+    bar.value = t.phase === "finished" ? bar.max : t.step;
+    const parts = [t.phase ? words(t.phase) : "", t.total ? t.step + " of " + t.total + " steps" : "", t.message];
+    if (t.accepted !== null && t.accepted !== undefined) parts.push(t.accepted ? "better: deployed" : "not better: kept aside");
+    $("#training-text").textContent = parts.filter(Boolean).join(" · ");
+    $("#training").dataset.phase = t.phase || "idle";
+    $("#training-start").disabled = t.running;
+  }
+
+  loaders.model = async () => {
+    const sites = await api("/api/sites").catch(() => [state.site]);
+    $("#model-current").textContent = "In service: " + ((sites[0] && sites[0].model_version) || "no model");
+    const body = $("#model-table tbody");
+    try {
+      const versions = await api("/api/models");
+      showError("#model-error", null);
+      $("#model-rollback").hidden = versions.length < 2;
+      body.replaceChildren(...versions.slice().reverse().map((v) => {
+        const tr = el("tr", { "data-version": v.id, "data-in-service": String(v.in_service) });
+        tr.append(el("td", {}, v.id + (v.in_service ? " (in service)" : "")), el("td", {}, String(v.info.created || "")), el("td", {}, String(v.info.kind || "")), el("td", {}, figuresText(v.info.figures)));
+        const cell = el("td");
+        if (!v.in_service) {
+          const deploy = el("button", { type: "button", "data-role": "deploy" }, "Deploy");
+          deploy.addEventListener("click", async () => {
+            if (!confirm("Put " + v.id + " in service?")) return;
+            try {
+              await api("/api/models/" + enc(v.id) + "/deploy", { method: "POST" });
+            } catch (err) {
+              showError("#model-error", err);
+            }
+            await loaders.model();
+          });
+          cell.append(deploy);
+        }
+        tr.append(cell);
+        return tr;
+      }));
+    } catch (err) {
+      showError("#model-error", err);
+      $("#model-rollback").hidden = true;
+      body.replaceChildren();
+    }
+    try {
+      renderTraining(await api("/api/models/training"));
+      $("#training").hidden = false;
+    } catch (err) {
+      $("#training").hidden = true;
+    }
+  };
+
+  $("#model-rollback").addEventListener("click", async () => {
+    if (!confirm("Go back to the model in service before?")) return;
+    try {
+      await api("/api/models/rollback", { method: "POST" });
+    } catch (err) {
+      showError("#model-error", err);
+    }
+    await loaders.model();
+  });
+
+  $("#training-start").addEventListener("click", async () => {
+    try {
+      renderTraining(await api("/api/models/training", { method: "POST" }));
+    } catch (err) {
+      showError("#model-error", err);
+    }
+  });
+
   // ------------------------------------------------------------------ live stream
   function connect() {
     if (state.ws) state.ws.close();
@@ -408,6 +827,8 @@
     ws.onmessage = (event) => {
       const msg = JSON.parse(event.data);
       if (msg.type === "state_changed" && msg.device_id) applyState(msg.device_id, msg.data, msg.source !== "command");
+      else if (msg.type === "alert") onAlert(msg);
+      else if (msg.type === "training_progress" && currentPage() === "model") renderTraining(msg.data);
     };
     ws.onclose = (event) => {
       $("#link").dataset.state = "off";
@@ -434,7 +855,9 @@
       fillAreas();
       renderSite();
       connect();
+      state.ready = true;
       document.body.dataset.ready = "true";
+      showPage();
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) {
         $("#site").textContent = "Could not load the site: " + err.message;
