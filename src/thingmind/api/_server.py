@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from thingmind.api._auth import Authenticator
+    from thingmind.api._routes_users import UserAdmin
     from thingmind.api._site import AuditReader, ModelCatalog, Trainer
     from thingmind.brain import AutomationManager, Brain
     from thingmind.bus import EventBus
@@ -45,6 +46,7 @@ async def run_server(
     models: ModelCatalog | None = None,
     automations: AutomationManager | None = None,
     trainer: Trainer | None = None,
+    users: UserAdmin | None = None,
 ) -> None:
     """Serve the API and dashboard until cancelled (or Ctrl-C).
 
@@ -69,6 +71,7 @@ async def run_server(
         models: The model versions, served to the owner.
         automations: The running automations.
         trainer: Adapts the model on the owner's request.
+        users: Users' data and tokens, exported, erased and managed by the owner.
 
     Raises:
         OSError: When the address cannot be bound (the port is taken).
@@ -87,6 +90,7 @@ async def run_server(
         models=models,
         automations=automations,
         trainer=trainer,
+        users=users,
     )
     config = uvicorn.Config(
         app,

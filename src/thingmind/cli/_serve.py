@@ -41,11 +41,11 @@ if TYPE_CHECKING:
         Security,
     )
     from thingmind.bus import EventBus
-    from thingmind.core import Clock
+    from thingmind.core import Clock, Event
     from thingmind.mqtt import MqttBridge
     from thingmind.registry import DeviceDriver, Home
-    from thingmind.rules import SiteLocation
-    from thingmind.store import AuditLog, Credentials, Database, Store
+    from thingmind.rules import AnomalyMonitor, SiteLocation
+    from thingmind.store import AuditLog, Credentials, Database, Store, UserData
     from thingmind.train._versions import ModelRegistry
 
 DAY = 86_400.0  # seconds
@@ -184,42 +184,58 @@ def build_security(
     return SecurityStack(security=security, audit=audit, credentials=credentials, db=db)
 
 
-def purge_once(store: Store, audit: AuditLog | None, *, days: float) -> int:
-    """Delete history and audit records older than ``days`` (retention).
+def purge_once(
+    store: Store,
+    audit: AuditLog | None,
+    *,
+    days: float,
+    credentials: Credentials | None = None,
+) -> int:
+    """Delete history, audit records and revoked tokens older than ``days`` (retention).
 
     Args:
         store: The history.
         audit: The audit trail (None: only history).
         days: How many days to keep.
+        credentials: Tokens and PINs (None: revoked tokens are kept).
 
     Returns:
-        The number of events and audit records deleted.
+        The number of events, audit records and revoked tokens deleted.
     """
     before = time.time() - days * DAY
     deleted = store.purge(before)
     if audit is not None:
         deleted += audit.purge(before)
+    if credentials is not None:
+        deleted += credentials.purge_revoked(before)
     if deleted:
         _LOGGER.info("retention: purged %s records older than %s days", deleted, days)
     return deleted
 
 
 async def retention_loop(
-    store: Store, audit: AuditLog | None, *, days: float, every: float = PURGE_EVERY
+    store: Store,
+    audit: AuditLog | None,
+    *,
+    days: float,
+    every: float = PURGE_EVERY,
+    credentials: Credentials | None = None,
 ) -> None:
-    """Purge old history and audit records now and every ``every`` seconds.
+    """Purge old history, audit records and revoked tokens now and every ``every`` s.
 
     Args:
         store: The history.
         audit: The audit trail.
         days: How many days to keep.
         every: Seconds between purges.
+        credentials: Tokens and PINs, whose revoked tokens are purged too.
     """
     loop = asyncio.get_running_loop()
     while True:
         try:
             await loop.run_in_executor(
-                None, lambda: purge_once(store, audit, days=days)
+                None,
+                lambda: purge_once(store, audit, days=days, credentials=credentials),
             )
         except Exception:  # a failed purge must not stop the service
             _LOGGER.exception("retention purge failed")
@@ -611,6 +627,7 @@ async def run_server(
     link_token: str | None = None,
     automations: AutomationManager | None = None,
     trainer: Trainer | None = None,
+    users: UserData | None = None,
 ) -> None:
     """Serve the API and dashboard of a running brain until cancelled or Ctrl-C.
 
@@ -633,6 +650,7 @@ async def run_server(
             authenticator (the owner's bootstrap token).
         automations: The running automations, served at ``/api/automations``.
         trainer: Adapts the model when the owner asks.
+        users: Users' data, exported and erased by the owner at ``/api/users``.
     """
     from thingmind.api import run_server as serve_api  # noqa: PLC0415
 
@@ -670,6 +688,7 @@ async def run_server(
         models=models,
         automations=automations,
         trainer=trainer,
+        users=users,
     )
 
 
@@ -818,17 +837,23 @@ async def _serve(
     fallback: GenerativeFallback | None = None,
 ) -> None:
     from thingmind.api import CredentialsAuth, TokenAuth  # noqa: PLC0415
-    from thingmind.brain import Brain  # noqa: PLC0415
+    from thingmind.brain import Brain, CorrectionsOfUsers  # noqa: PLC0415
     from thingmind.bus import EventBus  # noqa: PLC0415
+    from thingmind.cli._learning import corrections_file  # noqa: PLC0415
     from thingmind.cli._nlu import (  # noqa: PLC0415
         ModelMissingError,
         load_default_tagger,
         tagger_for_home,
     )
-    from thingmind.core import EventKind  # noqa: PLC0415
+    from thingmind.core import EventKind, SystemClock  # noqa: PLC0415
     from thingmind.registry import LocalDriver, Registry, load_home  # noqa: PLC0415
+    from thingmind.rules import AnomalyMonitor  # noqa: PLC0415
     from thingmind.sim import Simulator, home_file_text, load_scenario  # noqa: PLC0415
-    from thingmind.store import SqliteStore, open_store  # noqa: PLC0415
+    from thingmind.store import (  # noqa: PLC0415
+        SqliteStore,
+        UserData,
+        open_store,
+    )
 
     console = stderr()
     sim: Simulator | None = None
@@ -907,7 +932,12 @@ async def _serve(
             if options.retention_days > 0:
                 tasks.append(
                     asyncio.create_task(
-                        retention_loop(store, stack.audit, days=options.retention_days),
+                        retention_loop(
+                            store,
+                            stack.audit,
+                            days=options.retention_days,
+                            credentials=stack.credentials,
+                        ),
                         name="retention",
                     )
                 )
@@ -941,6 +971,30 @@ async def _serve(
             tasks.append(
                 asyncio.create_task(_run_rules(manager, subscription), name="rules")
             )
+            monitor = AnomalyMonitor(
+                brain.registry,
+                site=site_location(options.config),
+                start=(clock or SystemClock()).now(),
+            )
+            tasks.append(
+                asyncio.create_task(
+                    anomaly_loop(
+                        monitor,
+                        bus.subscribe(kinds={EventKind.STATE_CHANGED}),
+                        bus=bus,
+                        store=store,
+                        clock=clock,
+                    ),
+                    name="anomalies",
+                )
+            )
+            users = UserData(
+                stack.db,
+                store=store,
+                audit=stack.audit,
+                credentials=stack.credentials,
+                others=[CorrectionsOfUsers(corrections_file())],
+            )
             try:
                 await run_server(
                     brain,
@@ -960,6 +1014,7 @@ async def _serve(
                     models=catalog,
                     automations=manager,
                     trainer=trainer,
+                    users=users,
                 )
             finally:
                 for task in tasks:
@@ -974,6 +1029,59 @@ async def _serve(
 async def _run_rules(manager: AutomationManager, subscription: Any) -> None:
     async with subscription as events:
         await manager.run(events)
+
+
+async def anomaly_loop(
+    monitor: AnomalyMonitor,
+    subscription: Any,
+    *,
+    bus: EventBus,
+    store: Store | None,
+    clock: Clock | None = None,
+    tick_every: float = 30.0,
+) -> None:
+    """Feed every state change to the site's anomaly detectors; raise their alerts.
+
+    Each alert goes on the bus (the dashboard's live stream, the alerts page) and
+    into the history. The time-based detectors (a door open too long) are checked
+    every ``tick_every`` seconds as well, so they fire when nothing else happens.
+
+    Args:
+        monitor: Detectors for every sensor of the site.
+        subscription: A bus subscription to state changes (not yet entered).
+        bus: Where alerts are published.
+        store: Where alerts are kept (None: not kept).
+        clock: The site's clock (the simulator's in the demo).
+        tick_every: Seconds between checks of the time-based detectors.
+    """
+    from thingmind.core import SystemClock  # noqa: PLC0415
+
+    now = (clock or SystemClock()).now
+
+    async def raise_alerts(alerts: list[Event]) -> None:
+        for alert in alerts:
+            _LOGGER.info(
+                "anomaly %s on %s: %s",
+                alert.data.get("phase"),
+                alert.device_id,
+                alert.data.get("message", alert.data.get("detector")),
+            )
+            if store is not None:
+                store.append([alert])
+            await bus.publish(alert)
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(tick_every)
+            await raise_alerts(monitor.tick(now()))
+
+    ticking = asyncio.create_task(ticker(), name="anomaly-tick")
+    try:
+        async with subscription as events:
+            async for event in events:
+                await raise_alerts(monitor.process(event))
+    finally:
+        await _stop(ticking)
 
 
 async def _stop(task: asyncio.Task[Any]) -> None:
