@@ -496,7 +496,7 @@ def automation(gen: SiteGen, rng: random.Random) -> list[Segment] | None:
         return None
     cond: ClauseSeg | None = None
     if kind != "later" and rng.random() < 0.38:
-        which = rng.choices(["during", "state", "numeric"], weights=[5, 2.5, 2.5])[0]
+        which = rng.choices(["during", "state", "numeric"], weights=[4.5, 3.5, 2.5])[0]
         if which == "during":
             cond = during(rng)
         elif which == "state":
@@ -517,8 +517,11 @@ def automation(gen: SiteGen, rng: random.Random) -> list[Segment] | None:
             head = [cond, ",", trig] if rng.random() < 0.5 else [cond, trig]
         else:
             head = [trig, cond] if rng.random() < 0.75 else [trig, ",", cond]
-    if rng.random() < 0.68:
-        sep = rng.choice([[","], [","], [], [], ["then"], [",", "then"]])
+    sep = rng.choice([[","], [","], [], [], [], ["then"], [",", "then"]])
+    if cond is not None and head[0] is trig and rng.random() < 0.15:
+        # "when the door opens turn on the light, but only after sunset"
+        return [trig, *sep, *acts, *rng.choice([[","], []]), cond]
+    if rng.random() < 0.66:
         return [*head, *sep, *acts]
     if cond is not None and rng.random() < 0.5 and head[0] is trig:
         return [*acts, trig, ",", cond] if rng.random() < 0.3 else [*acts, trig, cond]
