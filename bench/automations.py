@@ -62,8 +62,8 @@ def main() -> None:
     args = parser.parse_args()
 
     registry = Registry(load_home(args.home))
-    composer = Composer(Resolver(registry), zone=ZONE)
     tagger = OnnxTagger(args.model)
+    composer = Composer(Resolver(registry), zone=ZONE, parse=tagger.parse)
     cases = yaml.safe_load(args.cases.read_text(encoding="utf-8"))
     passed = 0
     latencies: list[float] = []
@@ -72,12 +72,12 @@ def main() -> None:
         want = expected(case)
         t0 = time.perf_counter()
         parsed = tagger.parse(case["text"])
-        draft = composer.draft(
-            parsed, context=Context(area=case.get("area")), now=NOW
-        )
+        draft = composer.draft(parsed, context=Context(area=case.get("area")), now=NOW)
         latencies.append((time.perf_counter() - t0) * 1000)
-        ok = draft is not None and draft.automation is not None and same(
-            draft.automation, want
+        ok = (
+            draft is not None
+            and draft.automation is not None
+            and same(draft.automation, want)
         )
         passed += ok
         if not ok:

@@ -17,9 +17,10 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from thingmind.resolve import Resolution
-from thingmind.rules import AutomationDraft, Composer
+from thingmind.rules import AutomationDraft, Composer, sets_up_automation
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import tzinfo
 
     from thingmind.core import Clock
@@ -72,6 +73,7 @@ class AutomationDesk:
         zone: tzinfo = UTC,
         sink: AutomationSink | None = None,
         ttl_s: float = DRAFT_TTL_S,
+        parse: Callable[[str], ParsedCommand] | None = None,
     ) -> None:
         """Prepare for a site.
 
@@ -83,8 +85,10 @@ class AutomationDesk:
             sink: Where confirmed automations go (None: drafts can be shown, but
                 not enabled; the answer says so).
             ttl_s: How long a draft waits for its "yes".
+            parse: The language model, to read again a command the model left
+                inside a trigger part.
         """
-        self._composer = Composer(resolver, zone=zone)
+        self._composer = Composer(resolver, zone=zone, parse=parse)
         self._clock = clock
         self.sink = sink
         """Where confirmed automations go (settable: the engine is wired later)."""
@@ -102,8 +106,8 @@ class AutomationDesk:
 
     @staticmethod
     def wants(parsed: ParsedCommand) -> bool:
-        """True when a sentence sets up an automation (it has a trigger or condition)."""
-        return any(c.intent.is_rule_part for c in parsed.clauses)
+        """True when a sentence sets up an automation rather than acting now."""
+        return sets_up_automation(parsed)
 
     def draft(self, parsed: ParsedCommand, *, context: Context) -> AutomationDraft:
         """Make a draft from a sentence without holding it.

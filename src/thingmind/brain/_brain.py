@@ -183,7 +183,9 @@ class Brain:
         self.events_seen = 0
         self._parser: Parser = self.model if self.model is not None else parser
         inner = self._inner()
-        self.automations = AutomationDesk(inner.resolver, clock=self._clock)
+        self.automations = AutomationDesk(
+            inner.resolver, clock=self._clock, parse=self._parser.parse
+        )
         """Drafts automations from sentences; :meth:`attach_automations` enables them."""
         inner.desk = self.automations
         self.history: HistoryDesk | None = (

@@ -12,7 +12,7 @@ from thingmind.brain._fallback import FallbackReport
 from thingmind.core import ServiceError, StateValue
 from thingmind.nlu import ParsedCommand
 from thingmind.resolve import Context, Resolution, Resolver
-from thingmind.rules import AutomationDraft
+from thingmind.rules import AutomationDraft, sets_up_automation
 
 if TYPE_CHECKING:
     from thingmind.brain._automation_turn import AutomationDesk, DeskTurn
@@ -143,7 +143,7 @@ class Conversation:
             if answered is not None:
                 return answered
         parsed = self._parser.parse(text)
-        if any(c.intent.is_rule_part for c in parsed.clauses):
+        if sets_up_automation(parsed):
             return self._automation(text, parsed, ctx, t0)
         if self.history is not None and self.history.wants(parsed):
             return self._history(text, parsed, ctx, t0)

@@ -58,6 +58,7 @@ from thingmind.rules._parse import (
     parse_automation_data,
     parse_automations,
 )
+from thingmind.rules._parts import sets_up_automation
 from thingmind.rules._ports import (
     ActionExecutor,
     DriverExecutor,
@@ -137,6 +138,7 @@ __all__ = [
     "parse_automation_data",
     "parse_automations",
     "physical_limit",
+    "sets_up_automation",
     "state_key",
     "state_value",
 ]

@@ -14,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import hashlib
+import itertools
 import re
 from typing import TYPE_CHECKING
 
 import yaml
 
 from thingmind.core import Domain, StateValue
-from thingmind.nlu import Clause, Intent, ParsedCommand, Slot
-from thingmind.resolve import FailReason, label, parse_number
+from thingmind.nlu import Clause, Intent, ParsedCommand, Slot, Span
+from thingmind.resolve import FailReason, Resolution, label, parse_number
 from thingmind.rules._draft import AutomationDraft
 from thingmind.rules._dump import dump_automation
 from thingmind.rules._model import (
@@ -42,6 +43,7 @@ from thingmind.rules._model import (
     Trigger,
     Weekday,
 )
+from thingmind.rules._parts import sets_up_automation, tidy
 from thingmind.rules._states import MAIN_KEY
 from thingmind.rules._words import (
     ClockTime,
@@ -54,11 +56,11 @@ from thingmind.rules._words import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import tzinfo
 
     from thingmind.registry import Device, Registry
-    from thingmind.resolve import Context, Resolution, Resolver
+    from thingmind.resolve import Context, Resolver
 
 _I = Intent
 _DAY = 86_400.0
@@ -73,7 +75,8 @@ _ON = frozenset({
     "sees motion", "see motion", "detecting motion", "detects someone", "occupied",
     "detects presence", "detects water", "detect water", "wet", "detects a leak",
     "goes off", "go off", "sounds", "detects smoke", "smoke", "comes on", "come on",
-    "turn on", "turns on", "powered", "lit", "trigger",
+    "turn on", "turns on", "powered", "lit", "trigger", "seen", "sees", "spotted",
+    "senses", "picks up", "sensed",
 })  # fmt: skip
 _OFF = frozenset({
     "off", "stops", "stop", "stopped", "finishes", "finished", "finish", "done",
@@ -177,6 +180,10 @@ def state_value(
             return "off"
         return None
     if MAIN_KEY.get(t) == "on":
+        if (
+            "off" in phrase.split()
+        ):  # "goes off", "is switched off": a lamp, not an alarm
+            return "off"
         if has(_ON) or has(_OPEN):
             return "on"
         if has(_OFF) or has(_CLOSE):
@@ -241,15 +248,24 @@ class _Parts:
 class Composer:
     """Makes automation drafts from parsed sentences for one site."""
 
-    def __init__(self, resolver: Resolver, *, zone: tzinfo = UTC) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        zone: tzinfo = UTC,
+        parse: Callable[[str], ParsedCommand] | None = None,
+    ) -> None:
         """Prepare for a site.
 
         Args:
             resolver: The site's resolver (with its gate): it finds the devices of
                 every part and checks the actions.
             zone: The site's time zone, for one-off times ("in 10 minutes").
+            parse: The language model, to read again the words of a command left
+                inside a trigger part (None: such sentences are refused).
         """
         self._resolver = resolver
+        self._parse = parse
         self.zone = zone
         """The site's time zone (settable)."""
 
@@ -272,8 +288,9 @@ class Composer:
             None when no clause is a trigger or condition part; otherwise a draft with
             an automation, or with the reason none could be made.
         """
-        if not any(c.intent.is_rule_part for c in parsed.clauses):
+        if not sets_up_automation(parsed):
             return None
+        parsed = tidy(parsed, parse=self._parse, is_sun=_is_sun)
         try:
             automation, summary = self._compose(parsed, context=context, now=now)
         except ComposeError as err:
@@ -307,7 +324,10 @@ class Composer:
         if any(c.intent.is_question for c in actions):
             msg = "An automation can act on devices, but it cannot answer a question."
             raise ComposeError(msg)
-        service_actions, did = self._actions(parsed, actions, context=context)
+        lead = next((c for c in rule if c.intent is _I.WHEN), None)
+        service_actions, did = self._actions(
+            parsed, actions, context=context, lead=lead
+        )
         words = " ".join(parsed.words)
         slug = re.sub(r"[^a-z0-9]+", "_", words.casefold()).strip("_")[:40].strip("_")
         digest = hashlib.sha1(f"{words}|{now}".encode(), usedforsecurity=False)
@@ -337,8 +357,10 @@ class Composer:
         intent = clause.intent
         if intent is _I.WHEN or intent is _I.ONLY_IF:
             self._state_part(clause, parsed, parts, context=context)
+            self._inline_conditions(clause, parsed, parts)
         elif intent in {_I.WHEN_ABOVE, _I.WHEN_BELOW, _I.ONLY_ABOVE, _I.ONLY_BELOW}:
             self._numeric_part(clause, parsed, parts, context=context)
+            self._inline_conditions(clause, parsed, parts)
         elif intent is _I.SCHEDULE:
             self._schedule(clause, parsed, parts)
         elif intent is _I.LATER:
@@ -360,9 +382,17 @@ class Composer:
         said = " ".join(s.text for s in clause.slots(Slot.STATE))
         if not said:
             said = _words(parsed, clause)
+        candidates = _state_candidates(clause, parsed)
         chosen: list[tuple[Device, StateValue | tuple[StateValue, ...]]] = []
         for device in devices:
-            value = state_value(device, said)
+            value = next(
+                (
+                    v
+                    for v in (state_value(device, c) for c in candidates)
+                    if v is not None
+                ),
+                None,
+            )
             if value is not None:
                 chosen.append((device, value))
         if not chosen:
@@ -446,6 +476,70 @@ class Composer:
                 )
             )
             parts.only.append(f"if {names} is {'above' if up else 'below'} {shown}")
+
+    def _inline_conditions(
+        self, clause: Clause, parsed: ParsedCommand, parts: _Parts
+    ) -> None:
+        """A time said inside a trigger part: "when the door opens after sunset"."""
+        times = [
+            s for s in clause.spans if s.slot in {Slot.TIME, Slot.DAYS, Slot.PERIOD}
+        ]
+        if times:
+            first = min(s.start for s in times)
+            start = max(clause.start, first - 2)  # "after", "only after", "between"
+            self._during(
+                Clause(
+                    intent=_I.DURING,
+                    spans=tuple(times),
+                    start=start,
+                    end=max(s.end for s in times),
+                ),
+                parsed,
+                parts,
+            )
+            return
+        # "at night", "after dark" left untagged (or taken for a state): the words say it
+        inside = {
+            i
+            for s in clause.spans
+            if s.slot is not Slot.STATE
+            for i in range(s.start, s.end)
+        }
+        words = [
+            (i, w.casefold())
+            for i, w in enumerate(parsed.words[clause.start : clause.end], clause.start)
+            if i not in inside
+        ]
+        for k, (i, word) in enumerate(words):
+            lead = words[k - 1][1] if k else ""
+            if word in _DAY_PART_WORDS and lead in {
+                "at",
+                "after",
+                "during",
+                "in",
+                "before",
+            }:
+                part = parse_day_part([lead, word])
+                if part is None:
+                    continue
+                self._during(
+                    Clause(
+                        intent=_I.DURING,
+                        spans=(
+                            Span(
+                                slot=Slot.PERIOD,
+                                text=f"{lead} {word}",
+                                start=i - 1,
+                                end=i + 1,
+                            ),
+                        ),
+                        start=i - 1,
+                        end=i + 1,
+                    ),
+                    parsed,
+                    parts,
+                )
+                return
 
     def _temperature_sensors(
         self, clause: Clause, parsed: ParsedCommand, *, context: Context
@@ -611,6 +705,15 @@ class Composer:
         if not times:
             msg = f'I could not find a time in "{_words(parsed, clause)}".'
             raise ComposeError(msg)
+        if len(times) == 1:
+            times = _split_range(times[0])
+            clause = Clause(
+                intent=clause.intent,
+                spans=tuple(s for s in clause.spans if s.slot is not Slot.TIME)
+                + tuple(times),
+                start=clause.start,
+                end=clause.end,
+            )
         if len(times) >= 2:
             first, second = (
                 self._clock(clause, parsed, 0),
@@ -654,8 +757,31 @@ class Composer:
     # -------------------------------------------------------------- actions
 
     def _actions(
-        self, parsed: ParsedCommand, clauses: Sequence[Clause], *, context: Context
+        self,
+        parsed: ParsedCommand,
+        clauses: Sequence[Clause],
+        *,
+        context: Context,
+        lead: Clause | None = None,
     ) -> tuple[list[ServiceAction], list[str]]:
+        """Resolve the commands; "close it" means the device the trigger watches."""
+        first = 0
+        pronoun = any(
+            s.text.casefold() in _PRONOUNS
+            for c in clauses
+            for s in c.slots(Slot.TARGET)
+        )
+        if pronoun and lead is not None:
+            subject = tuple(
+                s for s in lead.spans if s.slot in {Slot.TARGET, Slot.LOCATION}
+            )
+            clauses = [
+                Clause(
+                    intent=_I.ASK_STATE, spans=subject, start=lead.start, end=lead.end
+                ),
+                *clauses,
+            ]
+            first = 1
         probe = ParsedCommand(
             text=parsed.text,
             words=parsed.words,
@@ -664,6 +790,16 @@ class Composer:
             model_version=parsed.model_version,
         )
         resolution = self._resolver.resolve(probe, context=context)
+        if first:
+            resolution = Resolution(
+                actions=tuple(a for a in resolution.actions if a.clause >= first),
+                answer=resolution.answer,
+                refused=resolution.refused,
+                clarify=resolution.clarify,
+                failures=tuple(f for f in resolution.failures if f.clause >= first),
+                pending=tuple(a for a in resolution.pending if a.clause >= first),
+                pin_required=resolution.pin_required,
+            )
         if resolution.clarify:
             raise ComposeError(resolution.answer)
         denied = [
@@ -798,6 +934,70 @@ def action_text(device: Device, service: str, params: Mapping[str, StateValue]) 
     if values:
         return f"set {name} to {', '.join(values)}"
     return f"{service.replace('_', ' ')} {name}"
+
+
+_PRONOUNS = frozenset({"it", "them", "that", "those", "this"})
+_DAY_PART_WORDS = frozenset(
+    {"night", "nighttime", "dark", "day", "daytime", "morning", "afternoon", "evening"}
+)
+_STATE_VERBS = frozenset({"goes", "go", "went", "gets", "turns", "comes", "stops"})
+
+
+def _state_candidates(clause: Clause, parsed: ParsedCommand) -> list[str]:
+    """What may say the state in a part, best first: the tagged words, then the rest."""
+    out: list[str] = []
+    spans = clause.slots(Slot.STATE)
+    for span in spans:
+        before = (
+            parsed.words[span.start - 1].casefold() if span.start > clause.start else ""
+        )
+        if before in _STATE_VERBS:
+            out.append(f"{before} {span.text}")  # "goes off", "stops running"
+        out.append(span.text)
+    if spans:
+        out.append(" ".join(s.text for s in spans))
+    inside = {i for s in clause.spans for i in range(s.start, s.end)}
+    free = [
+        w.casefold()
+        for i, w in enumerate(parsed.words[clause.start : clause.end], clause.start)
+        if i not in inside
+    ]
+    out.extend(f"{a} {b}" for a, b in itertools.pairwise(free))
+    out.extend(w for w in free if w not in _FREE_NOISE)
+    return out
+
+
+_FREE_NOISE = frozenset({
+    "when", "whenever", "if", "once", "as", "soon", "the", "a", "is", "are", "gets",
+    "and", "but", "only", "while", "every", "each", "time", "moment", "in", "at", "to",
+})  # fmt: skip
+
+
+def _split_range(span: Span) -> list[Span]:
+    """Split one time span that holds a range ("11 pm and 6 am") in two."""
+    words = span.text.split()
+    for k, word in enumerate(words):
+        if word.casefold() in {"and", "to", "until", "till"} and 0 < k < len(words) - 1:
+            return [
+                Span(
+                    slot=Slot.TIME,
+                    text=" ".join(words[:k]),
+                    start=span.start,
+                    end=span.start + k,
+                ),
+                Span(
+                    slot=Slot.TIME,
+                    text=" ".join(words[k + 1 :]),
+                    start=span.start + k + 1,
+                    end=span.end,
+                ),
+            ]
+    return [span]
+
+
+def _is_sun(text: str) -> bool:
+    got = parse_clock(text.split())
+    return got is not None and got.sun is not None
 
 
 def _as_trigger(clause: Clause) -> Clause:
