@@ -163,6 +163,12 @@ class Conversation:
                 reviewed.resolution,
                 reviewed.report,
             )
+            # the generative model may read an automation or a history question too;
+            # nothing of it is carried out now, whatever the resolver made of it
+            if sets_up_automation(parsed):
+                return self._automation(text, parsed, ctx, t0)
+            if self.history is not None and self.history.wants(parsed):
+                return self._history(text, parsed, ctx, t0)
         before: dict[str, dict[str, StateValue]] = {}
         refused = resolution.refused
         problems: list[str] = []
