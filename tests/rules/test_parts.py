@@ -121,3 +121,20 @@ def test_sun_one_offs_repeat_and_states_beside_times_are_conditions() -> None:
         Intent.TURN_ON,
         Intent.ONLY_IF,
     ]
+
+
+def test_a_verb_run_into_the_device_phrase_is_the_state() -> None:
+    from thingmind.rules._parts import state_words_out_of_targets  # noqa: PLC0415
+
+    got = state_words_out_of_targets(
+        compact("when: when the [bedroom window opens](target)")
+    )
+    assert shape(got) == [
+        (
+            "when",
+            "when the bedroom window opens",
+            ["target=bedroom window", "state=opens"],
+        )
+    ]
+    kept = compact("when: when the [front door](target) [opens](state)")
+    assert state_words_out_of_targets(kept) == kept

@@ -221,6 +221,45 @@ def states_beside_times_are_conditions(parsed: ParsedCommand) -> ParsedCommand:
     return _with(parsed, out)
 
 
+_STATE_VERBS = frozenset({
+    "opens", "opened", "closes", "closed", "shuts", "unlocks", "unlocked", "locks",
+    "locked", "starts", "stops", "finishes", "triggers", "trips", "goes", "turns",
+})  # fmt: skip
+
+
+def state_words_out_of_targets(parsed: ParsedCommand) -> ParsedCommand:
+    """Take the verb out of a device phrase: "[bedroom window opens]" -> "[bedroom window] [opens]".
+
+    A small model sometimes runs the device phrase of a trigger on into its verb; with
+    no state word tagged, the verb at the end of the phrase is the state.
+    """
+    out: list[Clause] = []
+    for clause in parsed.clauses:
+        targets = clause.slots(Slot.TARGET)
+        if (
+            clause.intent not in {_I.WHEN, _I.ONLY_IF}
+            or clause.slots(Slot.STATE)
+            or not targets
+        ):
+            out.append(clause)
+            continue
+        first = targets[0]
+        words = first.text.split()
+        if len(words) < 2 or words[-1].casefold() not in _STATE_VERBS:
+            out.append(clause)
+            continue
+        cut = first.end - 1
+        spans = [s for s in clause.spans if s is not first]
+        spans += [
+            Span(
+                slot=Slot.TARGET, text=" ".join(words[:-1]), start=first.start, end=cut
+            ),
+            Span(slot=Slot.STATE, text=words[-1], start=cut, end=first.end),
+        ]
+        out.append(_clause(clause, spans=sorted(spans, key=lambda s: s.start)))
+    return _with(parsed, out)
+
+
 def tidy(
     parsed: ParsedCommand,
     *,
@@ -228,6 +267,7 @@ def tidy(
     is_sun: Callable[[str], bool],
 ) -> ParsedCommand:
     """Apply every tidying step, in order."""
+    parsed = state_words_out_of_targets(parsed)
     if parse is not None:
         parsed = split_trailing_commands(parsed, parse)
     parsed = carve_times_from_commands(parsed)
