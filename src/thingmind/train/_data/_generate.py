@@ -15,8 +15,7 @@ import random
 from typing import TYPE_CHECKING
 
 from thingmind.nlu import Intent, Slot, TaggedExample
-from thingmind.train._data import _extra as extra
-from thingmind.train._data import _rules as rules
+from thingmind.train._data import _extra as extra, _rules as rules
 from thingmind.train._data._build import (
     ClauseSeg,
     Piece,

@@ -135,7 +135,15 @@ _BELOW = ("below", "under", "lower than", "less than")
 _RISE = ("gets", "goes", "rises", "climbs", "is", "reaches", "gets to", "exceeds")
 _FALL = ("gets", "goes", "drops", "falls", "is", "dips")
 
-_DAYS_ONE = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAYS_ONE = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
 _DAYS_GROUP = (
     "weekday", "weekdays", "weekend", "weekends", "workday", "workdays", "work day",
     "school day", "weekend day",
@@ -164,7 +172,9 @@ def _tpl(source: str) -> Template:
     return compile_template(source)
 
 
-def _r(rng: random.Random, source: str, fills: Mapping[str, list[Piece]]) -> list[Piece]:
+def _r(
+    rng: random.Random, source: str, fills: Mapping[str, list[Piece]]
+) -> list[Piece]:
     return render(_tpl(source), dict(fills), VOCAB, rng)
 
 
@@ -211,8 +221,10 @@ def duration(rng: random.Random, *, short: bool = False) -> list[Piece]:
     else:
         unit = rng.choices(["minutes", "hours", "seconds", "min", "mins"],
                            weights=[6, 1.5 if not short else 0.3, 1, 1, 0.6])[0]  # fmt: skip
-        n = rng.choice([2, 3, 5, 5, 10, 10, 15, 20, 30, 45, 1, 90]) if unit != "hours" else (
-            rng.choice([1, 2, 3, 4, 6, 8])
+        n = (
+            rng.choice([2, 3, 5, 5, 10, 10, 15, 20, 30, 45, 1, 90])
+            if unit != "hours"
+            else (rng.choice([1, 2, 3, 4, 6, 8]))
         )
         if n == 1:
             unit = unit.removesuffix("s")
@@ -232,8 +244,10 @@ def days(rng: random.Random) -> list[Piece]:
         text = words[0]
     else:
         joint = rng.choice([" and ", ", ", " and "])
-        text = ", ".join(words[:-1]) + joint + words[-1] if joint != ", " else (
-            ", ".join(words)
+        text = (
+            ", ".join(words[:-1]) + joint + words[-1]
+            if joint != ", "
+            else (", ".join(words))
         )
     return [(text, S.DAYS)]
 
@@ -273,7 +287,11 @@ def _sensors(site: Site) -> list[Dev]:
 
 
 def _ref(rng: random.Random, site: Site, dev: Dev) -> list[Piece]:
-    ref = site.name_ref(rng, dev) if rng.random() < 0.7 else site.ref(rng, dev, I.ASK_STATE)
+    ref = (
+        site.name_ref(rng, dev)
+        if rng.random() < 0.7
+        else site.ref(rng, dev, I.ASK_STATE)
+    )
     return list(ref.np) + list(ref.loc)
 
 
@@ -291,7 +309,9 @@ def _value(rng: random.Random, dev: Dev) -> list[Piece]:
     return out
 
 
-def _sensor_subject(rng: random.Random, site: Site, dev: Dev) -> tuple[list[Piece], str]:
+def _sensor_subject(
+    rng: random.Random, site: Site, dev: Dev
+) -> tuple[list[Piece], str]:
     """What a numeric part is about: "the temperature in the bedroom", "the bedroom"...
 
     Returns the pieces and a hint: "area" (only the place is named), or "thing".
@@ -312,7 +332,9 @@ def _sensor_subject(rng: random.Random, site: Site, dev: Dev) -> tuple[list[Piec
 # ------------------------------------------------------------------ trigger parts
 
 
-def when_state(rng: random.Random, gen: SiteGen, *, cond: bool = False) -> ClauseSeg | None:
+def when_state(
+    rng: random.Random, gen: SiteGen, *, cond: bool = False
+) -> ClauseSeg | None:
     """A device-state trigger ("when the front door opens"), or a state condition."""
     site = gen.site
     devs = [d for d in site.devs if family(d)]
@@ -408,7 +430,9 @@ def schedule(rng: random.Random) -> ClauseSeg:
         fills["time"] = [(_pick(rng, _SUN), S.TIME)]
         if rng.random() < 0.4:
             fills["dur"] = duration(rng)
-            src = "(every day|each day|daily|every evening|) {dur} (before|after) {time}"
+            src = (
+                "(every day|each day|daily|every evening|) {dur} (before|after) {time}"
+            )
         else:
             src = "(every day|each day|every evening|every morning|daily|) at {time}"
     elif roll < 0.45:
@@ -482,7 +506,9 @@ def _action(rng: random.Random, gen: SiteGen) -> ClauseSeg | None:
 
 def automation(gen: SiteGen, rng: random.Random) -> list[Segment] | None:
     """A sentence that sets up an automation or a one-off scheduled action."""
-    kind = rng.choices(["state", "numeric", "schedule", "later"], weights=[4, 2.2, 2.5, 1.8])[0]
+    kind = rng.choices(
+        ["state", "numeric", "schedule", "later"], weights=[4, 2.2, 2.5, 1.8]
+    )[0]
     trig: ClauseSeg | None
     if kind == "state":
         trig = when_state(rng, gen)
@@ -623,7 +649,9 @@ def history_question(gen: SiteGen, rng: random.Random) -> list[Segment] | None:
         meters = [d for d in sensors if _sensor_class(d) in {"power", "energy"}]
         dev = rng.choice(meters if meters and rng.random() < 0.3 else sensors)
         energy = _sensor_class(dev) in {"power", "energy"}
-        choices = [I.ASK_MIN, I.ASK_MAX, I.ASK_AVERAGE] + ([I.ASK_TOTAL] * 3 if energy else [])
+        choices = [I.ASK_MIN, I.ASK_MAX, I.ASK_AVERAGE] + (
+            [I.ASK_TOTAL] * 3 if energy else []
+        )
         intent = rng.choice(choices)
         attr = site.attr(rng, dev) or [("reading", S.ATTRIBUTE)]
         fills["attr"] = attr
