@@ -72,7 +72,9 @@ def test_words_that_are_no_command_stay_in_the_part() -> None:
 
 def test_a_time_inside_a_command_becomes_its_trigger() -> None:
     daily = carve_times_from_commands(
-        compact("turn_on: turn on the [porch light](target) at [sunset](time) every day")
+        compact(
+            "turn_on: turn on the [porch light](target) at [sunset](time) every day"
+        )
     )
     assert shape(daily) == [
         ("turn_on", "turn on the porch light", ["target=porch light"]),
@@ -86,7 +88,9 @@ def test_a_time_inside_a_command_becomes_its_trigger() -> None:
 
 def test_a_plain_command_sets_up_nothing() -> None:
     assert not sets_up_automation(
-        compact("turn_on: turn on the [porch light](target) for [ten minutes](duration)")
+        compact(
+            "turn_on: turn on the [porch light](target) for [ten minutes](duration)"
+        )
     )
     assert sets_up_automation(
         compact("turn_on: turn on the [porch light](target) at [7](time)")
