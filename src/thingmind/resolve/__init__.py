@@ -9,6 +9,7 @@ rules, dangerous actions that need confirmation, safe values) to every action,
 whatever asked for it; ``Resolver(registry, gate=gate)`` passes each action through it.
 """
 
+from thingmind.resolve._admit import Permission
 from thingmind.resolve._confirm import Danger, danger_of
 from thingmind.resolve._gate import (
     DenyReason,
@@ -37,7 +38,7 @@ from thingmind.resolve._policy import (
     action_kind,
     policy_from_dict,
 )
-from thingmind.resolve._resolver import Permission, Resolver
+from thingmind.resolve._resolver import Resolver
 from thingmind.resolve._say import label, state_word
 from thingmind.resolve._text import parse_number
 

@@ -23,7 +23,7 @@ from thingmind.rules._check import check_automations
 from thingmind.rules._compose import ComposeError, Composer, find_devices, state_value
 from thingmind.rules._draft import AutomationDraft
 from thingmind.rules._dump import dump_automation
-from thingmind.rules._engine import TIMERS_KEY, RuleEngine
+from thingmind.rules._engine import RuleEngine
 from thingmind.rules._model import (
     DEFAULT_MAX_RUNS_PER_MINUTE,
     Action,
@@ -72,6 +72,7 @@ from thingmind.rules._ports import (
 from thingmind.rules._states import MAIN_KEY, canon, expected_value, state_key
 from thingmind.rules._stats import DecayedHistogram, SeasonalBaseline
 from thingmind.rules._sun import SiteLocation
+from thingmind.rules._timers import TIMERS_KEY
 from thingmind.rules._trace import ActionResult, ConditionResult, RunOutcome, Trace
 
 __all__ = [
