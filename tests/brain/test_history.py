@@ -15,7 +15,9 @@ import pytest
 
 from resolve._compact import compact
 from thingmind.brain import HistoryDesk, parse_period
+from thingmind.brain._history import live_questions
 from thingmind.core import Event, EventKind, ManualClock
+from thingmind.nlu import Intent
 from thingmind.registry import Registry, parse_home
 from thingmind.resolve import Context, Resolver
 from thingmind.store import SqliteStore
@@ -279,3 +281,21 @@ def test_a_simulated_day_answers_match_a_scan_of_its_events(simulated: Path) -> 
         assert not got.refused, got.answer
         count = "once" if starts == 1 else f"{starts} times"
         assert count in got.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ask_total: how much power is the [heater](target) using", Intent.ASK_VALUE),
+        ("ask_total: how much power did the [heater](target) use", Intent.ASK_TOTAL),
+        (
+            "ask_total: how much power is the [heater](target) using [today](period)",
+            Intent.ASK_TOTAL,
+        ),
+        ("ask_min: what's the lowest the [bedroom](location) has been", Intent.ASK_MIN),
+    ],
+    ids=["present-is-live", "past-is-history", "period-is-history", "min-stays"],
+)
+def test_present_tense_amounts_are_live_questions(text: str, intent: Intent) -> None:
+    (clause,) = live_questions(compact(text)).clauses
+    assert clause.intent is intent

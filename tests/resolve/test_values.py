@@ -218,3 +218,12 @@ def test_values(house: Site, text: str, area: str | None, expected: Changes) -> 
     outcome = house.run(text, area=area)
     assert not outcome.resolution.refused, outcome.resolution.answer
     outcome.check(expected)
+
+
+def test_to_off_said_as_a_mode_turns_off(house: Site) -> None:
+    outcome = house.run(
+        "set_mode: switch the [kitchen lights](target) to [off](mode)", area="kitchen"
+    )
+    assert not outcome.resolution.refused, outcome.resolution.answer
+    assert all(a.service == "turn_off" for a in outcome.resolution.actions)
+    assert outcome.resolution.actions

@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from thingmind.brain._fallback import FallbackReport
+from thingmind.brain._history import live_questions
 from thingmind.core import ServiceError, StateValue
 from thingmind.nlu import ParsedCommand
 from thingmind.resolve import Context, Resolution, Resolver
@@ -142,7 +143,7 @@ class Conversation:
             )
             if answered is not None:
                 return answered
-        parsed = self._parser.parse(text)
+        parsed = live_questions(self._parser.parse(text))
         if sets_up_automation(parsed):
             return self._automation(text, parsed, ctx, t0)
         if self.history is not None and self.history.wants(parsed):

@@ -18,7 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from thingmind.core import Domain, StateValue
-from thingmind.nlu import Intent, Slot
+from thingmind.nlu import Clause, Intent, ParsedCommand, Slot
 from thingmind.resolve import label, parse_number
 from thingmind.rules import (
     MAIN_KEY,
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from datetime import tzinfo
 
     from thingmind.core import Clock
-    from thingmind.nlu import Clause, ParsedCommand
     from thingmind.registry import Device
     from thingmind.resolve import Context, Resolver
     from thingmind.store import Store
@@ -133,6 +132,56 @@ def parse_period(text: str, *, now: float, zone: tzinfo) -> Period | None:
             saturday = monday + timedelta(days=5)
         return span(saturday.timestamp(), (saturday + timedelta(days=2)).timestamp())
     return None
+
+
+_PRESENT = frozenset({"is", "are", "'s", "isn't", "aren't", "now", "currently"})
+_PAST = frozenset({
+    "did", "was", "were", "has", "have", "had", "been", "used", "got", "went", "last",
+    "ago", "yesterday", "today", "since",
+})  # fmt: skip
+_LIVE = {_I.ASK_TOTAL: _I.ASK_VALUE, _I.ASK_AVERAGE: _I.ASK_VALUE}
+
+
+def live_questions(parsed: ParsedCommand) -> ParsedCommand:
+    """Read "how much power is the dryer using?" as a question about now, not history.
+
+    A question about an amount with no period and said in the present tense asks for
+    the live reading; the model's history reading of it is put back.
+
+    Args:
+        parsed: The sentence as the model read it.
+
+    Returns:
+        The sentence, with such clauses asked as live values.
+    """
+    out = []
+    changed = False
+    for clause in parsed.clauses:
+        words = {w.casefold() for w in parsed.words[clause.start : clause.end]}
+        if (
+            clause.intent in _LIVE
+            and not clause.slots(Slot.PERIOD)
+            and words & _PRESENT
+            and not words & _PAST
+        ):
+            clause = Clause(  # noqa: PLW2901
+                intent=_LIVE[clause.intent],
+                spans=clause.spans,
+                start=clause.start,
+                end=clause.end,
+                confidence=clause.confidence,
+            )
+            changed = True
+        out.append(clause)
+    if not changed:
+        return parsed
+    return ParsedCommand(
+        text=parsed.text,
+        words=parsed.words,
+        clauses=tuple(out),
+        confidence=parsed.confidence,
+        model_version=parsed.model_version,
+    )
 
 
 def _default_period(intent: Intent, *, now: float, zone: tzinfo) -> Period:

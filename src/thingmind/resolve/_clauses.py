@@ -113,4 +113,8 @@ def effective_intent(intent: Intent, values: Values) -> Intent:
         return _I.SET_COLOR
     if intent is _I.SET_VALUE and not values.has_value and values.mode:
         return _I.SET_MODE
+    if intent is _I.SET_MODE and values.mode in {"off", "on"}:
+        # "switch the lights to off": off is no mode of a light; a thermostat's turn_off
+        # sets its mode to off all the same
+        return _I.TURN_OFF if values.mode == "off" else _I.TURN_ON
     return intent
