@@ -299,3 +299,23 @@ def test_a_simulated_day_answers_match_a_scan_of_its_events(simulated: Path) -> 
 def test_present_tense_amounts_are_live_questions(text: str, intent: Intent) -> None:
     (clause,) = live_questions(compact(text)).clauses
     assert clause.intent is intent
+
+
+def test_the_rooms_own_thermometer_answers_not_the_freezer(simulated: Path) -> None:
+    from importlib.resources import files  # noqa: PLC0415
+
+    home_yaml = files("thingmind.sim").joinpath("scenarios/home.yaml").read_text()
+    registry = Registry(parse_home(home_yaml, source="home.yaml"))
+    end = SIM_START + 24 * 3600
+    with SqliteStore(simulated) as store:
+        desk = HistoryDesk(
+            Resolver(registry), store, clock=ManualClock(end), zone=ZoneInfo("UTC")
+        )
+        got = desk.answer(
+            compact(
+                "ask_min: what was the lowest [temperature](attribute) in the"
+                " [kitchen](location) [today](period)"
+            ),
+            context=Context(),
+        )
+    assert got.reads == ("sensor.kitchen_temperature",)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from datetime import tzinfo
 
     from thingmind.core import Clock
-    from thingmind.registry import Device
+    from thingmind.registry import Device, Home
     from thingmind.resolve import Context, Resolver
     from thingmind.store import Store
 
@@ -293,8 +293,9 @@ class HistoryDesk:
             if clause.intent is _I.ASK_TOTAL:
                 meter = self._meter(devices[0])
                 return self._total(meter, period), [meter.id]
-            device = self._numeric(devices)
-            return self._extreme(clause.intent, device, period), [device.id]
+            chosen = self._numeric(devices)
+            answers = [self._extreme(clause.intent, d, period) for d in chosen]
+            return " ".join(answers), [d.id for d in chosen]
         devices = find_devices(
             self._resolver, parsed, clause, proxy=_I.ASK_STATE, context=context
         )
@@ -306,15 +307,23 @@ class HistoryDesk:
             device.id
         ]
 
-    def _numeric(self, devices: Sequence[Device]) -> Device:
-        # a room's own thermometer first, a thermostat's reading only without one
-        ordered = sorted(devices, key=lambda d: d.type is not Domain.SENSOR)
-        for device in ordered:
-            if device.type is Domain.SENSOR or "current_temperature" in device.state:
-                return device
-        names = ", ".join(label(d) for d in devices)
-        msg = f"I keep no numbers for {names}."
-        raise ComposeError(msg)
+    def _numeric(self, devices: Sequence[Device]) -> list[Device]:
+        """The devices whose numbers answer: a room's own sensor before an appliance's.
+
+        "The temperature in the kitchen" is the kitchen's thermometer, not the
+        freezer's, when the kitchen has one; otherwise every sensor found answers (at
+        most three), and a thermostat's own reading only when no sensor measures.
+        """
+        sensors = [d for d in devices if d.type is Domain.SENSOR]
+        if not sensors:
+            sensors = [d for d in devices if "current_temperature" in d.state]
+        if not sensors:
+            names = ", ".join(label(d) for d in devices)
+            msg = f"I keep no numbers for {names}."
+            raise ComposeError(msg)
+        home = self._resolver.registry.home
+        own = [d for d in sensors if _named_for_its_area(d, home)]
+        return own[:1] if len(own) == 1 else sensors[:3]
 
     def _meter(self, device: Device) -> Device:
         """The power or energy sensor that measures a device (or the device itself)."""
@@ -497,6 +506,26 @@ class HistoryDesk:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+_CLASS_WORDS = frozenset({
+    "temperature", "temp", "humidity", "power", "energy", "co2", "pressure", "sensor",
+    "level", "reading", "meter", "illuminance", "light", "lux", "noise",
+})  # fmt: skip
+
+
+def _named_for_its_area(device: Device, home: Home) -> bool:
+    """True for "Kitchen temperature" in the kitchen, false for "Freezer temperature"."""
+    if device.area is None or not home.has_area(device.area):
+        return False
+    area = home.area(device.area)
+    place = {
+        w
+        for n in (area.name, *area.aliases)
+        for w in re.findall(r"[a-z0-9]+", n.casefold())
+    }
+    words = set(re.findall(r"[a-z0-9]+", device.name.casefold()))
+    return bool(words & place) and words <= place | _CLASS_WORDS
 
 
 def _opens(device: Device) -> bool:

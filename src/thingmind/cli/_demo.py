@@ -48,6 +48,16 @@ def _show_turn(console: Console, result: TurnResult) -> None:
     console.print(
         f"[{style}]{result.answer}[/{style}]  [dim]{result.latency_ms:.1f} ms[/dim]"
     )
+    draft = result.draft
+    asked = result.answer.endswith("?")  # an automation shown for a yes or no
+    if asked and draft is not None and draft.automation is not None and draft.yaml:
+        console.print(
+            draft.yaml.rstrip(),
+            style="dim",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _state_table(brain: Brain) -> Any:
@@ -179,6 +189,8 @@ async def _demo(
         mqtt_bridge,
         run_server,
     )
+    from thingmind.cli._serve_rules import watch_site  # noqa: PLC0415
+    from thingmind.cli._serve_security import user_data  # noqa: PLC0415
     from thingmind.core import EventKind  # noqa: PLC0415
     from thingmind.resolve import Context  # noqa: PLC0415
     from thingmind.sim import Simulator, load_scenario  # noqa: PLC0415
@@ -222,6 +234,10 @@ async def _demo(
         security=stack.security,
         fallback=fallback,
     ) as brain:
+        # automations (from sentences and the dashboard) and anomaly alerts, as in serve
+        manager, watching = watch_site(
+            brain, [], bus=bus, config=extra.config, store=store, clock=sim.clock
+        )
         for sentence in say:
             console.print(f"> {sentence}")
             _show_turn(console, brain.handle_text(sentence, context=ctx))
@@ -270,6 +286,7 @@ async def _demo(
             asyncio.create_task(brain.run(), name="brain"),
             asyncio.create_task(watch(), name="watch"),
         ]
+        tasks.extend(watching)
         if bridge is None:
             tasks.append(asyncio.create_task(sim.run(bus.publish), name="sim"))
         else:
@@ -292,6 +309,8 @@ async def _demo(
                 site_name=f"The {scenario.name} scenario",
                 model_version=parser.version,
                 audit=stack.audit,
+                automations=manager,
+                users=user_data(stack, store),
             )
             tasks.append(asyncio.create_task(server, name="web"))
         try:

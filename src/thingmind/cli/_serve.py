@@ -44,9 +44,9 @@ from thingmind.cli._serve_mqtt import attach_mqtt, mqtt_bridge
 from thingmind.cli._serve_rules import (
     anomaly_loop,
     automation_manager,
-    run_rules,
     site_location,
     stop_task,
+    watch_site,
 )
 from thingmind.cli._serve_security import (
     DEFAULT_RETENTION_DAYS,
@@ -54,6 +54,7 @@ from thingmind.cli._serve_security import (
     build_security,
     purge_once,
     retention_loop,
+    user_data,
 )
 
 if TYPE_CHECKING:
@@ -366,21 +367,17 @@ async def _serve(
     fallback: GenerativeFallback | None = None,
 ) -> None:
     from thingmind.api import CredentialsAuth, TokenAuth  # noqa: PLC0415
-    from thingmind.brain import Brain, CorrectionsOfUsers  # noqa: PLC0415
+    from thingmind.brain import Brain  # noqa: PLC0415
     from thingmind.bus import EventBus  # noqa: PLC0415
-    from thingmind.cli._learning import corrections_file  # noqa: PLC0415
     from thingmind.cli._nlu import (  # noqa: PLC0415
         ModelMissingError,
         load_default_tagger,
         tagger_for_home,
     )
-    from thingmind.core import EventKind, SystemClock  # noqa: PLC0415
     from thingmind.registry import LocalDriver, Registry, load_home  # noqa: PLC0415
-    from thingmind.rules import AnomalyMonitor  # noqa: PLC0415
     from thingmind.sim import Simulator, home_file_text, load_scenario  # noqa: PLC0415
     from thingmind.store import (  # noqa: PLC0415
         SqliteStore,
-        UserData,
         open_store,
     )
 
@@ -487,43 +484,16 @@ async def _serve(
                 )
                 tasks.append(asyncio.create_task(watch.run(), name="retrain"))
                 trainer = WatchTrainer(watch)
-            manager = automation_manager(
+            manager, watching = watch_site(
                 brain,
                 [options.automations] if options.automations is not None else [],
                 bus=bus,
                 config=options.config,
                 store=store,
+                clock=clock,
             )
-            subscription = bus.subscribe(
-                kinds={EventKind.STATE_CHANGED, EventKind.ALERT}
-            )
-            tasks.append(
-                asyncio.create_task(run_rules(manager, subscription), name="rules")
-            )
-            monitor = AnomalyMonitor(
-                brain.registry,
-                site=site_location(options.config),
-                start=(clock or SystemClock()).now(),
-            )
-            tasks.append(
-                asyncio.create_task(
-                    anomaly_loop(
-                        monitor,
-                        bus.subscribe(kinds={EventKind.STATE_CHANGED}),
-                        bus=bus,
-                        store=store,
-                        clock=clock,
-                    ),
-                    name="anomalies",
-                )
-            )
-            users = UserData(
-                stack.db,
-                store=store,
-                audit=stack.audit,
-                credentials=stack.credentials,
-                others=[CorrectionsOfUsers(corrections_file())],
-            )
+            tasks.extend(watching)
+            users = user_data(stack, store)
             try:
                 await run_server(
                     brain,

@@ -159,3 +159,46 @@ async def stop_task(task: asyncio.Task[Any]) -> None:
         await asyncio.wait([task], timeout=0.1)
     with contextlib.suppress(asyncio.CancelledError):
         task.result()
+
+
+def watch_site(
+    brain: Brain,
+    files: list[Path],
+    *,
+    bus: EventBus,
+    config: Mapping[str, object],
+    store: Store,
+    clock: Clock | None,
+) -> tuple[AutomationManager, list[asyncio.Task[None]]]:
+    """Start the automations and the anomaly detectors of a running brain.
+
+    Args:
+        brain: The brain.
+        files: The automations YAML files.
+        bus: The bus the brain and devices share.
+        config: The ``--config`` sections (``location:``).
+        store: Where created automations, timers and alerts are kept.
+        clock: The site's clock (the simulator's in the demo; None: the wall clock).
+
+    Returns:
+        The automation manager, and the tasks to stop when the service stops.
+    """
+    from thingmind.core import EventKind, SystemClock  # noqa: PLC0415
+    from thingmind.rules import AnomalyMonitor  # noqa: PLC0415
+
+    manager = automation_manager(brain, files, bus=bus, config=config, store=store)
+    rules = bus.subscribe(kinds={EventKind.STATE_CHANGED, EventKind.ALERT})
+    monitor = AnomalyMonitor(
+        brain.registry,
+        site=site_location(config),
+        start=(clock or SystemClock()).now(),
+    )
+    anomalies = bus.subscribe(kinds={EventKind.STATE_CHANGED})
+    tasks = [
+        asyncio.create_task(run_rules(manager, rules), name="rules"),
+        asyncio.create_task(
+            anomaly_loop(monitor, anomalies, bus=bus, store=store, clock=clock),
+            name="anomalies",
+        ),
+    ]
+    return manager, tasks

@@ -19,7 +19,7 @@ from thingmind.cli._console import redact_names
 if TYPE_CHECKING:
     from thingmind.brain import Security
     from thingmind.registry import Home
-    from thingmind.store import AuditLog, Credentials, Database, Store
+    from thingmind.store import AuditLog, Credentials, Database, Store, UserData
 
 DAY = 86_400.0  # seconds
 DEFAULT_RETENTION_DAYS = 10.0
@@ -161,3 +161,26 @@ async def retention_loop(
         except Exception:  # a failed purge must not stop the service
             _LOGGER.exception("retention purge failed")
         await asyncio.sleep(every)
+
+
+def user_data(stack: SecurityStack, store: Store) -> UserData:
+    """Every user's data of a service, for export and erasure on request.
+
+    Args:
+        stack: The service's security stack (audit trail and credentials).
+        store: Its history.
+
+    Returns:
+        The users' data, the corrections log included.
+    """
+    from thingmind.brain import CorrectionsOfUsers  # noqa: PLC0415
+    from thingmind.cli._learning import corrections_file  # noqa: PLC0415
+    from thingmind.store import UserData  # noqa: PLC0415
+
+    return UserData(
+        stack.db,
+        store=store,
+        audit=stack.audit,
+        credentials=stack.credentials,
+        others=[CorrectionsOfUsers(corrections_file())],
+    )
