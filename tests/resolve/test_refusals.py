@@ -233,3 +233,22 @@ def test_plural_kind_without_place_never_asks(house: Site) -> None:
     resolution = house.resolve("turn_off: turn off the [lights](target)")
     assert not resolution.clarify
     assert len(resolution.actions) == 14
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "schedule: every day at [7](time) | turn_on: turn on the [kitchen lights](target)",
+        "when: when the [back door](target) [opens](state)"
+        " | turn_on: turn on the [kitchen lights](target)",
+        "ask_min: lowest [temperature](attribute) in the [kitchen](location)",
+    ],
+    ids=["schedule-and-command", "trigger-and-command", "history"],
+)
+def test_automations_and_history_are_never_carried_out_here(
+    house: Site, text: str
+) -> None:
+    resolution = house.resolve(text, area="kitchen")
+    assert resolution.refused
+    assert resolution.actions == ()
+    assert resolution.failures[0].reason is FailReason.UNSUPPORTED

@@ -215,6 +215,31 @@ class Resolver:
                 refused=True,
                 failures=(failure,),
             )
+        later = next(
+            (
+                (i, c)
+                for i, c in enumerate(parsed.clauses)
+                if c.intent.is_rule_part or c.intent.is_history
+            ),
+            None,
+        )
+        if later is not None:
+            # an automation or a question over history is not done here: nothing of
+            # the sentence is carried out (the brain sends it to its automations or
+            # its history; without them it is refused whole)
+            index, clause = later
+            automation = clause.intent.is_rule_part
+            answer = (
+                "That sets up an automation, which is not possible here."
+                if automation
+                else "I keep no history here to answer that."
+            )
+            failure = Failure(
+                reason=FailReason.UNSUPPORTED,
+                clause=index,
+                detail="automation" if automation else "history",
+            )
+            return Resolution(answer=answer, refused=True, failures=(failure,))
         acc = Acc()
         previous: tuple[str, ...] = ()
         for index, clause in enumerate(parsed.clauses):
