@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from thingmind.nlu import TaggedExample
+    from thingmind.registry import Home
+
 HOME_YAML = """
 floors:
   - {id: ground, name: Ground floor, aliases: [downstairs]}
@@ -69,6 +72,9 @@ def train_tiny_model(out: Path) -> Path:
 
     home = parse_home(HOME_YAML, source="web-test-home")
     examples = generate(home, n=1500, seed=0, include_generic=False)
+    # The end-to-end tests make automations from sentences: a few hundred more of those
+    # cost no training time (the run is capped in steps, not in sentences).
+    examples += _automation_sentences(home, n=450)
     train, val, _ = split(examples, seed=0)
     tok = base_encoder_path() / "tokenizer.json"
     model = build_model(tiny=TinyEncoderConfig(hidden_size=64, layers=2, heads=2))
@@ -88,3 +94,22 @@ def train_tiny_model(out: Path) -> Path:
         train_config={"base": "tiny"},
         metrics=result.metrics.as_dict(),
     )
+
+
+def _automation_sentences(home: Home, *, n: int) -> list[TaggedExample]:
+    """Automation sentences for ``home``, drawn by the generator's own recipe."""
+    import random  # noqa: PLC0415
+
+    from thingmind.train._data._clauses import SiteGen  # noqa: PLC0415
+    from thingmind.train._data._generate import _example  # noqa: PLC0415
+    from thingmind.train._data._rules import automation  # noqa: PLC0415
+    from thingmind.train._data._site import Site  # noqa: PLC0415
+
+    rng = random.Random(1)  # noqa: S311 - training data, not secrets
+    gen = SiteGen(Site(home))
+    out: list[TaggedExample] = []
+    while len(out) < n:
+        segments = automation(gen, rng)
+        if segments:
+            out.append(_example(rng, segments))
+    return out

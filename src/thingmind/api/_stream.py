@@ -164,5 +164,6 @@ async def stream(websocket: WebSocket) -> None:
                 _LOGGER.warning("event stream ended: %r", exc)
     finally:
         site.metrics.websocket_clients.dec()
-    with contextlib.suppress(RuntimeError):
+    # the browser may have gone already: closing a closed socket is no error
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
         await websocket.close()
