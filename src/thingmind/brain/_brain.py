@@ -33,6 +33,7 @@ from thingmind.core import (
 from thingmind.registry import DeviceDriver, Home, Registry
 from thingmind.resolve import GateDecision, ResolvedAction, Verdict
 from thingmind.rules import DriverExecutor
+from thingmind.store import StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -402,8 +403,21 @@ class Brain:
 
     async def _flush_loop(self, every: float) -> None:
         loop = asyncio.get_running_loop()
+        failing = False
         while True:
             await asyncio.sleep(every)
             if self._store is not None and self._pending:
                 batch, self._pending = self._pending, []
-                await loop.run_in_executor(None, _write, self._store, batch)
+                try:
+                    await loop.run_in_executor(None, _write, self._store, batch)
+                except StoreError as err:
+                    # the database is away (a restart): keep the batch, try again
+                    # next tick, and say so once rather than on every tick
+                    self._pending = batch + self._pending
+                    if not failing:
+                        _LOGGER.warning("history not written, retrying: %s", err)
+                    failing = True
+                    continue
+                if failing:
+                    _LOGGER.warning("history written again after a store outage")
+                    failing = False

@@ -8,15 +8,10 @@
 * :mod:`thingmind.mqtt.codec` holds the pure payload codec, also used by the simulator.
 """
 
-from thingmind.mqtt._bridge import (
-    SOURCE,
-    CommandExecutor,
+from thingmind.mqtt._bridge import MqttBridge
+from thingmind.mqtt._driver import (
     DeviceNotReachableError,
-    KeyClaims,
-    MemoryClaims,
-    MqttBridge,
     MqttDeviceDriver,
-    TextHandler,
     UnknownSpeakerError,
 )
 from thingmind.mqtt._errors import (
@@ -43,6 +38,14 @@ from thingmind.mqtt._protocol import (
     say_topic,
     status_topic,
     worker_status_topic,
+)
+from thingmind.mqtt._requests import (
+    SOURCE,
+    CommandExecutor,
+    KeyClaims,
+    MemoryClaims,
+    RequestDesk,
+    TextHandler,
 )
 from thingmind.mqtt._settings import (
     BrokerSettings,
@@ -74,6 +77,7 @@ __all__ = [
     "Protocol",
     "RejectedError",
     "Rejection",
+    "RequestDesk",
     "TextHandler",
     "UnknownSpeakerError",
     "Utterance",

@@ -3,8 +3,8 @@
 :class:`MqttBridge` owns one aiomqtt connection. It reads Home Assistant discovery
 and zigbee2mqtt traffic, turns device state into ``STATE_CHANGED`` events on the bus
 (the Brain applies them to the registry and the store), publishes commands for
-:class:`MqttDeviceDriver` with QoS 1, and answers utterances sent to thingmind's own
-topic. It reconnects with jittered exponential backoff and resubscribes; with a fixed
+:class:`MqttDeviceDriver` with QoS 1, and hands the messages of thingmind's own
+``say`` and ``command`` topics to its :class:`RequestDesk`. It reconnects with jittered exponential backoff and resubscribes; with a fixed
 client id and a persistent session the broker keeps QoS 1 messages for it while it is
 away. Every message that cannot be used is rejected with a log line and a counter in
 :class:`MqttStats`, never an exception out of the loop.
@@ -13,15 +13,12 @@ away. Every message that cannot be used is rejected with a log line and a counte
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 import contextlib
-import dataclasses
 from dataclasses import dataclass
 import functools
 import logging
-import threading
-import time
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
+import uuid
 
 import aiomqtt
 
@@ -29,7 +26,6 @@ from thingmind.core import (
     Domain,
     Event,
     EventKind,
-    ServiceError,
     StateValue,
     SystemClock,
 )
@@ -38,111 +34,45 @@ from thingmind.mqtt._codec import (
     Outgoing,
     check_state,
     decode_state,
-    encode_command,
     state_topics,
 )
 from thingmind.mqtt._discovery import DiscoveredEntity, bind_entity, parse_discovery
+from thingmind.mqtt._driver import DeviceNotReachableError, MqttDeviceDriver
+from thingmind.mqtt._echo import Echoes
 from thingmind.mqtt._errors import RejectedError, Rejection
 from thingmind.mqtt._payload import json_object, parse_json, payload_text
 from thingmind.mqtt._protocol import (
-    ActionTaken,
-    Answer,
-    CommandResult,
-    DeviceCommand,
     UtteranceError,
     answer_topic,
     command_topic,
     correlation_id,
-    encode_answer,
-    encode_command_result,
-    encode_error,
-    parse_command,
-    parse_utterance,
     say_topic,
     status_topic,
     worker_status_topic,
 )
+from thingmind.mqtt._requests import (
+    SOURCE,
+    CommandExecutor,
+    KeyClaims,
+    MemoryClaims,
+    RequestDesk,
+    TextHandler,
+)
 from thingmind.mqtt._settings import MqttSettings, Protocol as MqttProtocol
 from thingmind.mqtt._stats import MqttStats
-from thingmind.mqtt._z2m import Z2mIndex, decode_z2m_state, encode_z2m_command
-from thingmind.registry import domain_spec
-from thingmind.resolve import Context, ResolvedAction
-from thingmind.store import StoreError
+from thingmind.mqtt._z2m import Z2mIndex, decode_z2m_state
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
-    from thingmind.brain import Executed, TurnResult
     from thingmind.bus import EventBus
     from thingmind.core import Clock
     from thingmind.registry import Home
 
 _LOGGER = logging.getLogger(__name__)
 
-SOURCE = "mqtt"
-"""The ``source`` of the events the bridge publishes."""
-
-
-class TextHandler(Protocol):
-    """What answers utterances: the Brain."""
-
-    def handle_text(self, text: str, *, context: Context | None = None) -> TurnResult:
-        """Understand and carry out a sentence."""
-        ...
-
-
-class CommandExecutor(Protocol):
-    """What carries out commands sent to the command topic: the Brain (its gate)."""
-
-    def execute(
-        self, user: str, action: ResolvedAction, *, source: str, text: str = ""
-    ) -> Executed:
-        """Check one service call at the gate and carry it out."""
-        ...
-
-
-class KeyClaims(Protocol):
-    """Where idempotency keys are claimed: the store (shared by every worker)."""
-
-    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
-        """Return True when the caller is to carry the command out (see Store)."""
-        ...
-
-    def finish_key(self, key: str) -> None:
-        """Mark a claimed key done: from now on it is only a duplicate."""
-        ...
-
-
-class MemoryClaims:
-    """Idempotency keys of one process, the newest ``size`` kept (no shared store)."""
-
-    def __init__(self, size: int = 100_000) -> None:
-        """Remember up to ``size`` keys."""
-        self._keys: OrderedDict[str, float] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
-        """Return True the first time ``key`` is claimed, False after."""
-        del owner  # one process: nothing survives it to take back
-        with self._lock:
-            if key in self._keys:
-                return False
-            self._keys[key] = at
-            if len(self._keys) > self._size:
-                self._keys.popitem(last=False)
-            return True
-
-    def finish_key(self, key: str) -> None:
-        """Nothing to do: a key is done once claimed."""
-
-
-class DeviceNotReachableError(ServiceError):
-    """A device that has announced no way to command it over MQTT."""
-
-
-class UnknownSpeakerError(ServiceError):
-    """A device call made while answering someone who gave no ``user``."""
+_BATCH = 2000
+"""Messages handled in a row before the ingest loop lets other tasks run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,93 +91,6 @@ def _raise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-
-
-class MqttDeviceDriver:
-    """A :class:`~thingmind.registry.DeviceDriver` that publishes commands over MQTT.
-
-    It checks the call against the device's type first (so the Brain gets the same
-    refusals as in-process), encodes it for the device's discovery config or its
-    zigbee2mqtt name, and queues it for the bridge, which publishes it with QoS 1. It
-    returns ``{}``: the device's new state arrives later, on its state topic.
-    Safe to call from any thread.
-    """
-
-    def __init__(self, bridge: MqttBridge) -> None:
-        """Drive the devices a bridge has bound."""
-        self._bridge = bridge
-        self._local = threading.local()
-
-    @contextlib.contextmanager
-    def refusing(self) -> Iterator[None]:
-        """Refuse every call this thread makes meanwhile (an unknown speaker's turn).
-
-        The gate already refuses a read-only user everything but questions; this is
-        the second lock on the same door, at the device layer.
-        """
-        self._local.refuse = True
-        try:
-            yield
-        finally:
-            self._local.refuse = False
-
-    def call(
-        self, device_id: str, service: str, params: Mapping[str, StateValue]
-    ) -> dict[str, StateValue]:
-        """Check and send a service call.
-
-        Args:
-            device_id: The device.
-            service: The service.
-            params: Its parameters.
-
-        Returns:
-            ``{}``: state is reported by the device.
-
-        Raises:
-            KeyError: When the site has no such device.
-            ServiceCallError: When the device cannot do it.
-            DeviceNotReachableError: When it announced no command topic.
-            UnknownSpeakerError: When called for someone who gave no ``user``.
-        """
-        if getattr(self._local, "refuse", False):
-            msg = "an unknown speaker may not act"
-            raise UnknownSpeakerError(msg)
-        bridge = self._bridge
-        device = bridge.home.device(device_id)
-        state = bridge.state_of(device_id)
-        new_state = domain_spec(device.type).call(state, service, params)
-        bridge.expect(
-            device_id, {k: v for k, v in new_state.items() if state.get(k) != v}
-        )
-        entity = bridge.entity(device_id)
-        if entity is not None:
-            messages = encode_command(entity, service, params, state)
-        else:
-            name = bridge.z2m_name(device_id)
-            if name is None or bridge.settings.z2m_base is None:
-                msg = f"{device_id} has not announced itself over MQTT"
-                raise DeviceNotReachableError(msg)
-            messages = [
-                encode_z2m_command(
-                    bridge.settings.z2m_base,
-                    name,
-                    device,
-                    service=service,
-                    params=params,
-                    state=state,
-                )
-            ]
-        for message in messages:
-            bridge.send(dataclasses.replace(message, device_id=device_id))
-        _LOGGER.debug(
-            "mqtt: %s.%s(%s) -> %d messages",
-            device_id,
-            service,
-            dict(params),
-            len(messages),
-        )
-        return {}
 
 
 class MqttBridge:
@@ -293,14 +136,10 @@ class MqttBridge:
         self._bus = bus
         self._clock = clock or SystemClock()
         self._answer_timeout = answer_timeout
-        self._handler: TextHandler | None = None
-        self._executor: CommandExecutor | None = None
-        self._command_order = asyncio.Lock()
         self._announced = asyncio.Event()  # set (and replaced) at each binding
         self._queued = 0  # messages put in the outbox, ever
         self._published = 0  # messages that left it, in order: published or dropped
         self._sent_waiters: list[tuple[int, asyncio.Future[None]]] = []
-        self._claims: KeyClaims = claims if claims is not None else MemoryClaims()
         self.worker = settings.broker.client_id or f"thingmind-{settings.site}"
         """This worker's MQTT client id."""
         self._state_of: Callable[[str], Mapping[str, StateValue]] = lambda d: (
@@ -318,11 +157,8 @@ class MqttBridge:
         self._pending_subscribes: asyncio.Queue[str] | None = None
         self._outbox: asyncio.Queue[Outgoing] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._waiters: dict[str, list[asyncio.Future[Mapping[str, StateValue]]]] = {}
-        self._conversations: set[asyncio.Task[None]] = set()
-        self._awaiting_echo: set[str] = set()
-        self._echoes: dict[str, Mapping[str, StateValue]] = {}
-        self._expected: dict[str, dict[str, StateValue]] = {}
+        self.echoes = Echoes()
+        """Commands' echoes: the reports that answer them."""
         self._version = (
             MqttProtocol.V5
             if settings.broker.protocol is not MqttProtocol.V311
@@ -332,6 +168,10 @@ class MqttBridge:
         """Set while connected and subscribed."""
         self.connections = 0
         """Successful connections so far (1 + reconnects)."""
+        self.requests = RequestDesk(
+            self, claims=claims if claims is not None else MemoryClaims()
+        )
+        """Sentences and commands sent to thingmind's own topics."""
 
     # ---------------------------------------------------------------- wiring
 
@@ -354,10 +194,7 @@ class MqttBridge:
             claims: Where idempotency keys are claimed from now on (the store);
                 None keeps the current place.
         """
-        self._handler = handler
-        self._executor = executor
-        if claims is not None:
-            self._claims = claims
+        self.requests.attach(handler, executor=executor, claims=claims)
         if state_of is None:
             registry = getattr(handler, "registry", None)
             state_of = getattr(registry, "state", None)
@@ -411,15 +248,6 @@ class MqttBridge:
 
     # ---------------------------------------------------------------- outgoing
 
-    def expect(self, device_id: str, changes: Mapping[str, StateValue]) -> None:
-        """Note the state a command should lead to; its echo is the first report with it.
-
-        Safe from any thread (a dict assignment). An echo kept from an earlier
-        command is dropped: it does not answer this one.
-        """
-        self._expected[device_id] = dict(changes)
-        self._echoes.pop(device_id, None)
-
     def send(self, message: Outgoing) -> None:
         """Queue a command for publishing (QoS 1); safe from any thread.
 
@@ -457,14 +285,52 @@ class MqttBridge:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def _until_sent(self) -> None:
-        """Wait until everything queued so far has been published (PUBACK)."""
+    async def until_sent(self) -> None:
+        """Wait until every command queued so far has been published (PUBACK)."""
         target = self._queued
         if self._published >= target:
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._sent_waiters.append((target, waiter))
         await waiter
+
+    def publish_answer(self, payload: str) -> None:
+        """Queue a payload for thingmind's answer topic (dropped when not running)."""
+        if self._outbox is None:
+            return
+        topic = answer_topic(self.settings.site, self.settings.root)
+        self._enqueue(self._outbox, Outgoing(topic=topic, payload=payload))
+
+    async def until_announced(self, device_id: str) -> None:
+        """Wait (up to ``settings.announce_wait``) for a device to be announced.
+
+        A device the site has but no config or zigbee2mqtt report has named yet
+        (the simulator starting, a device coming back) gets that long.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.settings.announce_wait):
+                while self.entity(device_id) is None and (
+                    self.z2m_name(device_id) is None
+                ):
+                    await self._announced.wait()
+
+    async def await_echoes(
+        self, device_ids: list[str]
+    ) -> dict[str, Mapping[str, StateValue]]:
+        """Wait (up to ``answer_timeout``) for commanded devices to report state.
+
+        Not with several workers: a device's report may reach another worker.
+        Scenes and devices that cannot be reached report nothing.
+        """
+        if self.settings.shared_group is not None:
+            return {}
+        reporting = [
+            d
+            for d in device_ids
+            if self.home.device(d).type is not Domain.SCENE
+            and (self.entity(d) is not None or self.z2m_name(d) is not None)
+        ]
+        return await self.echoes.wait(reporting, within=self._answer_timeout)
 
     # ---------------------------------------------------------------- running
 
@@ -489,6 +355,8 @@ class MqttBridge:
             retry_now = False
             delay = 0.0
             try:
+                if self.connections == 0:
+                    await self._read_discovery()
                 async with client:
                     self.connections += 1
                     backoff.reset()
@@ -519,6 +387,51 @@ class MqttBridge:
                     )
             if not retry_now:
                 await asyncio.sleep(delay)
+
+    async def _read_discovery(self) -> None:
+        """Bind the retained discovery configs before taking anything of the session.
+
+        With a persistent session the broker hands over what it kept for this worker
+        (commands, state reports) as soon as it connects, and the retained configs
+        only after it subscribes again, behind that backlog: commands would wait for
+        devices not yet announced (and fail after ``announce_wait``), state reports
+        for them would be refused. So, once per process, a short clean session reads
+        the configs first. A marker it publishes after subscribing says when the
+        retained ones are all in: the broker queues a subscription's retained
+        messages before anything published later. Without the marker (a broker
+        whose ACL refuses it) it goes on after ``announce_wait`` seconds.
+        """
+        settings = self.settings
+        marker = f"{settings.root}/{settings.site}/sync/{self.worker}"
+        token = uuid.uuid4().hex.encode()
+        client = make_client(
+            settings.broker,
+            version=self._version,
+            identifier=f"{self.worker}-sync",
+            persistent=False,
+        )
+        async with client:
+            await client.subscribe([(f"{settings.discovery_prefix}/#", 1), (marker, 1)])
+            await client.publish(marker, token, qos=1)
+            try:
+                async with asyncio.timeout(settings.announce_wait):
+                    async for message in client.messages:
+                        topic = message.topic.value
+                        if topic == marker:
+                            if message.payload == token:
+                                break
+                            continue
+                        await self.handle_message(topic, message.payload)
+            except TimeoutError:
+                _LOGGER.warning(
+                    "mqtt: the retained discovery configs did not end within %.0f s; "
+                    "going on with %d devices bound",
+                    settings.announce_wait,
+                    len(self._entities),
+                )
+        _LOGGER.info(
+            "mqtt: %d devices announced before the session resumes", len(self._entities)
+        )
 
     def _status_topic(self) -> str:
         # Several workers: each has its own status, or one's last will would say
@@ -584,16 +497,16 @@ class MqttBridge:
                 await client.publish(
                     message.topic, message.payload, qos=1, retain=message.retain
                 )
-            except aiomqtt.MqttError:
-                # Keep it for the next connection: commands are not lost to a blip.
+            except BaseException:
+                # Keep it for the next connection: commands are not lost to a blip,
+                # nor when the connection's other tasks end this one (cancelled).
                 self._requeue(outbox, message)
                 raise
             self.stats.commands_sent += 1
             self._gone(1)
             if message.device_id is not None:
                 # The next state this device reports answers this command.
-                self._awaiting_echo.add(message.device_id)
-                self._echoes.pop(message.device_id, None)
+                self.echoes.sent(message.device_id)
 
     def _requeue(self, outbox: asyncio.Queue[Outgoing], message: Outgoing) -> None:
         rest = [message]
@@ -603,15 +516,25 @@ class MqttBridge:
             outbox.put_nowait(item)
 
     async def _ingest_loop(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
+        messages = client.messages
+        # aiomqtt's iterator makes a task and a wait per message: a turn of the event
+        # loop each. It waits for the first message; those that came with it (a
+        # socket read holds hundreds) are taken from its queue directly.
+        queue: asyncio.Queue[aiomqtt.Message] = client._queue  # noqa: SLF001
+        async for first in messages:
             _raise_if_cancelled()
-            data = getattr(message.properties, "CorrelationData", None)
-            await self.handle_message(
-                message.topic.value,
-                message.payload,
-                correlation=correlation_id(data) if isinstance(data, bytes) else None,
-                done=functools.partial(ack, client, message),
-            )
+            await self._ingest(client, first)
+            for _ in range(min(len(messages), _BATCH)):
+                await self._ingest(client, queue.get_nowait())
+
+    async def _ingest(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+        data = getattr(message.properties, "CorrelationData", None)
+        await self.handle_message(
+            message.topic.value,
+            message.payload,
+            correlation=correlation_id(data) if isinstance(data, bytes) else None,
+            done=functools.partial(ack, client, message) if message.qos else None,
+        )
 
     # ---------------------------------------------------------------- incoming
 
@@ -641,9 +564,9 @@ class MqttBridge:
         except RejectedError as err:
             self.stats.reject(err, topic)
             if isinstance(err, UtteranceError):
-                self._reply_error(err)
+                self.requests.reply_error(err)
             elif topic in self._request_topics():
-                self._reply_error(
+                self.requests.reply_error(
                     UtteranceError(err.detail, field=err.field, reason=err.reason)
                 )
         finally:
@@ -681,9 +604,9 @@ class MqttBridge:
             return False
         say, command = self._request_topics()
         if topic == say:
-            return await self._answer(text, correlation, done)
+            return await self.requests.answer(text, correlation, done)
         if topic == command:
-            return await self._command(text, correlation, done)
+            return await self.requests.command(text, correlation, done)
         base = settings.z2m_base
         if base is not None and topic.startswith(base + "/"):
             await self._apply_z2m(topic[len(base) + 1 :], text)
@@ -727,21 +650,7 @@ class MqttBridge:
                     source=SOURCE,
                 )
             )
-            if device_id in self._awaiting_echo and self._is_echo(device_id, values):
-                self._awaiting_echo.discard(device_id)
-                self._echoes[device_id] = values
-                for waiter in self._waiters.pop(device_id, ()):
-                    if not waiter.done():
-                        waiter.set_result(values)
-
-    def _is_echo(self, device_id: str, values: Mapping[str, StateValue]) -> bool:
-        # A report from before the command (a re-announcement in flight) is not its
-        # echo: the echo shows the keys the command was to change, changed.
-        expected = self._expected.get(device_id, {})
-        if all(values.get(k, v) == v for k, v in expected.items()):
-            self._expected.pop(device_id, None)
-            return True
-        return False
+            self.echoes.reported(device_id, values)
 
     def _apply_availability(self, routes: list[tuple[str, int]], text: str) -> None:
         for device_id, index in routes:
@@ -882,353 +791,3 @@ class MqttBridge:
             if device_id not in self._entities:
                 self._z2m_names[device_id] = name
         await self._publish_updates(updates)
-
-    # ---------------------------------------------------------------- utterances
-
-    def _reply_error(self, err: UtteranceError) -> None:
-        payload = encode_error(
-            request_id=err.request_id,
-            reason=err.reason,
-            field=err.field,
-            detail=err.detail,
-        )
-        self._publish_answer(payload)
-
-    def _publish_answer(self, payload: str) -> None:
-        if self._outbox is None:
-            return
-        topic = answer_topic(self.settings.site, self.settings.root)
-        self._enqueue(self._outbox, Outgoing(topic=topic, payload=payload))
-
-    async def _claim(self, kind: str, request_id: str | None) -> bool:
-        """Claim a request's idempotency key; False for a duplicate (skip it).
-
-        Raises:
-            UtteranceError: When several workers share the site and the request
-                has no id, or when the key cannot be recorded.
-        """
-        if request_id is None:
-            if self.settings.shared_group is None:
-                return True  # one worker: nobody else can take it
-            msg = (
-                "several workers serve this site: send an id (or MQTT 5 correlation "
-                "data) so that the request is carried out once"
-            )
-            raise UtteranceError(msg, field="id")
-        key = self._key(kind, request_id)
-        loop = asyncio.get_running_loop()
-        claim = functools.partial(
-            self._claims.claim_key, key, at=time.time(), owner=self.worker
-        )
-        try:
-            first = await loop.run_in_executor(None, claim)
-        except StoreError as err:
-            _LOGGER.warning("mqtt: cannot claim %s %r: %s", kind, request_id, err)
-            msg = "the request id cannot be recorded now (the store is unreachable); send it again"
-            raise UtteranceError(
-                msg, field=None, request_id=request_id, reason=Rejection.UNAVAILABLE
-            ) from err
-        if not first:
-            self.stats.duplicates += 1
-            _LOGGER.info(
-                "mqtt: %s %r was carried out before; skipped", kind, request_id
-            )
-        return first
-
-    def _key(self, kind: str, request_id: str) -> str:
-        return f"mqtt:{self.settings.site}:{kind}:{request_id}"
-
-    async def _finish(self, kind: str, request_id: str | None) -> None:
-        """Mark a request done once its devices were told (or it was refused)."""
-        if request_id is None:
-            return
-        loop = asyncio.get_running_loop()
-        finish = functools.partial(self._claims.finish_key, self._key(kind, request_id))
-        try:
-            await loop.run_in_executor(None, finish)
-        except StoreError as err:
-            # Left pending: only this worker, restarted, would carry it out again.
-            _LOGGER.warning("mqtt: cannot mark %s %r done: %s", kind, request_id, err)
-
-    def _take_over(
-        self,
-        coro: Coroutine[Any, Any, None],
-        name: str,
-        done: Callable[[], None] | None,
-    ) -> None:
-        task = asyncio.create_task(coro, name=name)
-        self._conversations.add(task)
-        task.add_done_callback(self._conversations.discard)
-        if done is not None:
-            task.add_done_callback(lambda _: done())
-
-    async def _answer(
-        self, text: str, correlation: str | None, done: Callable[[], None] | None
-    ) -> bool:
-        t0 = time.perf_counter()
-        utterance = parse_utterance(text, correlation=correlation)
-        if utterance.area is not None and not self.home.has_area(utterance.area):
-            msg = f"no area {utterance.area!r} at this site"
-            raise UtteranceError(msg, field="area", request_id=utterance.id)
-        if utterance.device is not None and not self.home.has_device(utterance.device):
-            msg = f"no device {utterance.device!r} at this site"
-            raise UtteranceError(msg, field="device", request_id=utterance.id)
-        user = utterance.user or self.settings.anonymous_user
-        if user is None:
-            msg = (
-                "name the user who speaks: this site takes no sentences from "
-                "unknown speakers"
-            )
-            raise UtteranceError(
-                msg,
-                field="user",
-                request_id=utterance.id,
-                reason=Rejection.UNKNOWN_SPEAKER,
-            )
-        if self._handler is None:
-            msg = "thingmind is not ready to take utterances"
-            raise UtteranceError(msg, field=None, request_id=utterance.id)
-        if not await self._claim("say", utterance.id):
-            return False
-        context = Context(area=utterance.area, device=utterance.device, user=user)
-        self._take_over(
-            self._converse(
-                utterance.text,
-                utterance.id,
-                context,
-                t0,
-                anonymous=utterance.user is None,
-            ),
-            "mqtt-utterance",
-            done,
-        )
-        return True
-
-    async def _command(
-        self, text: str, correlation: str | None, done: Callable[[], None] | None
-    ) -> bool:
-        t0 = time.perf_counter()
-        command = parse_command(text, correlation=correlation)
-        if not self.home.has_device(command.device):
-            msg = f"no device {command.device!r} at this site"
-            raise UtteranceError(msg, field="device", request_id=command.id)
-        if command.user is None:
-            msg = "name the user who asks: an unknown speaker may not act"
-            raise UtteranceError(
-                msg,
-                field="user",
-                request_id=command.id,
-                reason=Rejection.UNKNOWN_SPEAKER,
-            )
-        if self._executor is None:
-            msg = "thingmind is not ready to take commands"
-            raise UtteranceError(msg, field=None, request_id=command.id)
-        if not await self._claim("command", command.id):
-            return False
-        self._take_over(self._run_command(command, t0), "mqtt-command", done)
-        return True
-
-    async def _reachable(self, device_id: str) -> None:
-        """Wait (up to ``settings.announce_wait``) for a device to be announced.
-
-        After a reconnect the broker hands over the session's queued commands
-        together with the retained discovery configs, in no set order.
-        """
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.settings.announce_wait):
-                while self.entity(device_id) is None and (
-                    self.z2m_name(device_id) is None
-                ):
-                    await self._announced.wait()
-
-    async def _run_command(self, command: DeviceCommand, t0: float) -> None:
-        executor = self._executor
-        if executor is None or command.user is None:  # pragma: no cover - checked
-            return
-        await self._reachable(command.device)
-        action = ResolvedAction(
-            device_id=command.device, service=command.service, params=command.params
-        )
-        loop = asyncio.get_running_loop()
-        try:
-            async with self._command_order:  # carried out in the order they came
-                done = await loop.run_in_executor(
-                    None,
-                    functools.partial(
-                        executor.execute,
-                        command.user,
-                        action,
-                        source=SOURCE,
-                        text=f"{command.service} {command.device} (mqtt command {command.id})",
-                    ),
-                )
-        except Exception as err:
-            _LOGGER.exception("mqtt: command %r failed", command.id)
-            self._publish_answer(
-                encode_error(
-                    request_id=command.id,
-                    reason="internal",
-                    field=None,
-                    detail=type(err).__name__,
-                )
-            )
-            return
-        decision = done.decision
-        ok = decision.allowed and not done.error
-        changes: dict[str, StateValue] = dict(done.changed)
-        await self._until_sent()  # the device has been told: the key is done
-        await self._finish("command", command.id)
-        if ok:
-            echoes = await self._await_echoes([command.device])
-            changes.update(echoes.get(command.device, {}))
-        reason = decision.reason.value if decision.reason is not None else None
-        message = decision.message
-        if decision.allowed and done.error:
-            reason, message = "device_refused", done.error
-        self.stats.commands += 1
-        self._publish_answer(
-            encode_command_result(
-                CommandResult(
-                    id=command.id,
-                    device=command.device,
-                    service=command.service,
-                    decision=decision.verdict.value,
-                    ok=ok,
-                    reason=reason,
-                    message=message,
-                    changes=changes,
-                    worker=self.worker,
-                )
-            )
-        )
-        _LOGGER.debug(
-            "mqtt: command %r done in %.1f ms",
-            command.id,
-            (time.perf_counter() - t0) * 1000,
-        )
-
-    async def _await_echoes(
-        self, device_ids: list[str]
-    ) -> dict[str, Mapping[str, StateValue]]:
-        """Wait (up to ``answer_timeout``) for commanded devices to report state.
-
-        Not with several workers: a device's report may reach another worker.
-        """
-        loop = asyncio.get_running_loop()
-        found: dict[str, Mapping[str, StateValue]] = {}
-        if self.settings.shared_group is not None:
-            return found
-        waiting: dict[str, asyncio.Future[Mapping[str, StateValue]]] = {}
-        for device_id in dict.fromkeys(device_ids):
-            if self.home.device(device_id).type is Domain.SCENE:
-                continue
-            if self.entity(device_id) is None and self.z2m_name(device_id) is None:
-                continue
-            echo = self._echoes.pop(device_id, None)
-            if echo is not None:
-                found[device_id] = echo
-                continue
-            future: asyncio.Future[Mapping[str, StateValue]] = loop.create_future()
-            self._waiters.setdefault(device_id, []).append(future)
-            waiting[device_id] = future
-        if waiting:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._answer_timeout):
-                    await asyncio.gather(*waiting.values())
-        for device_id, future in waiting.items():
-            if future.done():
-                found[device_id] = future.result()
-            else:
-                future.cancel()
-        return found
-
-    async def _converse(
-        self,
-        text: str,
-        request_id: str | None,
-        context: Context,
-        t0: float,
-        *,
-        anonymous: bool = False,
-    ) -> None:
-        handler = self._handler
-        if handler is None:  # pragma: no cover - checked by the caller
-            return
-        loop = asyncio.get_running_loop()
-        turn = functools.partial(handler.handle_text, text, context=context)
-        if anonymous:
-            turn = functools.partial(self._refusing, turn)
-        try:
-            result = await loop.run_in_executor(None, turn)
-        except UnknownSpeakerError:
-            _LOGGER.warning("mqtt: a turn tried to act for an unknown speaker")
-            await self._finish("say", request_id)
-            self.stats.utterances += 1
-            self._publish_answer(
-                encode_answer(self._unknown_speaker_answer(text, request_id, t0))
-            )
-            return
-        except Exception as err:
-            _LOGGER.exception("mqtt: utterance %r failed", text[:80])
-            self._publish_answer(
-                encode_error(
-                    request_id=request_id,
-                    reason="internal",
-                    field=None,
-                    detail=type(err).__name__,
-                )
-            )
-            return
-        actions = (
-            tuple(
-                ActionTaken(
-                    device=a.device_id, service=a.service, params=dict(a.params)
-                )
-                for a in result.resolution.actions
-            )
-            if not result.clarify
-            else ()
-        )
-        changes: dict[str, dict[str, StateValue]] = {
-            d: dict(c) for d, c in result.changes.items()
-        }
-        await self._until_sent()  # the devices have been told: the key is done
-        await self._finish("say", request_id)
-        echoes = await self._await_echoes(
-            [a.device for a in actions if a.device not in changes]
-        )
-        changes.update({d: dict(c) for d, c in echoes.items()})
-        answer = Answer(
-            id=request_id,
-            text=text,
-            answer=result.answer,
-            actions=actions,
-            changes=changes,
-            refused=result.refused,
-            clarify=result.clarify,
-            latency_ms=(time.perf_counter() - t0) * 1000,
-            worker=self.worker,
-        )
-        if anonymous and (result.refused or actions):
-            # Whatever the turn tried, an unknown speaker only gets answers.
-            answer = self._unknown_speaker_answer(text, request_id, t0)
-        self.stats.utterances += 1
-        self._publish_answer(encode_answer(answer))
-
-    def _unknown_speaker_answer(
-        self, text: str, request_id: str | None, t0: float
-    ) -> Answer:
-        return Answer(
-            id=request_id,
-            text=text,
-            answer="I don't know who you are, so I only answer questions: "
-            "send your user to control devices.",
-            refused=True,
-            latency_ms=(time.perf_counter() - t0) * 1000,
-            reason=str(Rejection.UNKNOWN_SPEAKER),
-            worker=self.worker,
-        )
-
-    def _refusing(self, turn: Callable[[], TurnResult]) -> TurnResult:
-        with self.driver.refusing():
-            return turn()

@@ -2,14 +2,113 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
+import socket
 import ssl
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from thingmind.mqtt._settings import BrokerSettings, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+READ_CHUNK = 64 * 1024
+"""Bytes asked of the socket at once: about a thousand small state messages."""
+
+
+class BufferedSocket:
+    """A paho socket whose small reads come from one large ``recv`` per loop turn.
+
+    paho reads each packet with two or three ``recv`` calls (one byte of type, the
+    length byte by byte, then the rest), and aiomqtt's reader handles one packet per
+    readable event of the event loop: a system call or three and a turn of the loop
+    per message. This wrapper reads up to :data:`READ_CHUNK` bytes at once and serves
+    paho's reads from them; its ``pending()`` (the method aiomqtt already asks of TLS
+    sockets) tells aiomqtt's reader that more packets are buffered, so that it reads
+    them in the same turn of the loop.
+
+    One read of the socket per turn of the event loop, not more: a reader that went
+    on while a fast publisher keeps the socket full would never hand the loop back
+    (we saw it hold the loop for seconds). Once a turn's chunk is used up, ``recv``
+    says "would block"; paho keeps the partial packet, and the next readable event
+    reads on. Bytes TLS has already decrypted are read at once (no event would come
+    for them). Everything else is the socket's.
+    """
+
+    def __init__(self, sock: Any) -> None:  # socket.socket or ssl.SSLSocket
+        """Wrap a connected, non-blocking socket."""
+        self._sock = sock
+        self._buffer = b""
+        self._at = 0
+        self._read_this_turn = False
+
+    def recv(self, size: int) -> bytes:
+        """Return up to ``size`` bytes: buffered ones first, then the socket's.
+
+        Raises:
+            BlockingIOError: When nothing is buffered and the socket has nothing,
+                or was read already in this turn of the event loop.
+        """
+        if self._at >= len(self._buffer):
+            if self._read_this_turn and not self._tls_pending():
+                raise BlockingIOError
+            self._mark_read()
+            data: bytes = self._sock.recv(max(size, READ_CHUNK))
+            if len(data) <= size:
+                return data
+            self._buffer, self._at = data, 0
+        end = self._at + size
+        out = self._buffer[self._at : end]
+        self._at = end
+        if end >= len(self._buffer):
+            self._buffer, self._at = b"", 0
+        return out
+
+    def pending(self) -> int:
+        """Return how many bytes are buffered (and TLS-buffered) but not yet read."""
+        return len(self._buffer) - self._at + self._tls_pending()
+
+    def _tls_pending(self) -> int:
+        inner = getattr(self._sock, "pending", None)
+        return int(inner()) if inner is not None else 0
+
+    def _mark_read(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not in an event loop (paho's own threads): no turns to count
+        self._read_this_turn = True
+        loop.call_soon(self._next_turn)
+
+    def _next_turn(self) -> None:
+        self._read_this_turn = False
+
+    def __getattr__(self, name: str) -> Any:  # send, fileno, close, setblocking, ...
+        return getattr(self._sock, name)
+
+
+def _buffer_reads(client: aiomqtt.Client) -> None:
+    """Make the client's paho socket a :class:`BufferedSocket` at each connect."""
+    paho = client._client  # noqa: SLF001 - aiomqtt 2 has no hook for the socket
+    create: Callable[[], Any] = paho._create_socket  # noqa: SLF001
+
+    def create_buffered() -> BufferedSocket:
+        sock = create()
+        # Commands and answers are small writes: without this, Nagle's algorithm
+        # holds one back until the previous is acknowledged (40 ms with delayed
+        # ACKs), several times per round trip.
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return BufferedSocket(sock)
+
+    paho._create_socket = create_buffered  # type: ignore[method-assign]  # noqa: SLF001
 
 
 class Backoff:
@@ -39,6 +138,53 @@ class Backoff:
         return step / 2 + self._rng.uniform(0, step / 2)
 
 
+_SHARED_INIT: list[Callable[[Properties, int], None]] = []
+"""The ``Properties.__init__`` :func:`share_property_tables` installed, once it has."""
+
+
+def share_property_tables() -> bool:
+    """Make paho's MQTT 5 ``Properties`` share its lookup tables; True once done.
+
+    paho builds, for every MQTT 5 packet it decodes, a ``Properties`` object holding
+    its own copy of three constant tables (a list, two dicts and 27 lists): about 60
+    objects the garbage collector tracks, per state message. At thousands of
+    messages a second, with a burst queued, that made paho's ``Properties.__init__``
+    the largest cost of a worker (bench/mqtt_ingest.py: about 40% of its CPU, most
+    of it in collections of those tables). paho only reads the tables, so every
+    instance can share one read-only copy (tuples and mapping proxies: a write
+    fails loudly). The tables are taken from paho's own ``__init__``, so what
+    paho reads is what it built; if paho changes shape (other attributes, or an
+    ``__init__`` that sets more), nothing is changed and False is returned.
+
+    Returns:
+        Whether ``Properties`` now shares its tables (idempotent).
+    """
+    if _SHARED_INIT and Properties.__init__ is _SHARED_INIT[0]:
+        return True
+    sample = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    if set(vars(sample)) != {"packetType", "types", "names", "properties"}:
+        return False
+    types = tuple(sample.types)
+    names = MappingProxyType(dict(sample.names))
+    table = MappingProxyType(
+        {
+            key: (kind, tuple(packets))
+            for key, (kind, packets) in sample.properties.items()
+        }
+    )
+
+    def shared_init(self: Properties, packetType: int) -> None:  # noqa: N803 - paho's name
+        state = self.__dict__  # past paho's __setattr__, which checks property names
+        state["packetType"] = packetType
+        state["types"] = types
+        state["names"] = names
+        state["properties"] = table
+
+    _SHARED_INIT[:] = [shared_init]
+    Properties.__init__ = shared_init  # type: ignore[method-assign]
+    return True
+
+
 def make_client(
     broker: BrokerSettings,
     *,
@@ -66,6 +212,7 @@ def make_client(
     Returns:
         The client (not connected: use it with ``async with``).
     """
+    share_property_tables()
     tls_context = None
     if broker.tls:
         tls_context = ssl.create_default_context(cafile=broker.ca_file)
@@ -104,6 +251,7 @@ def make_client(
     if manual_ack:
         # aiomqtt 2 has no switch for it; its paho client does.
         client._client.manual_ack_set(on=True)  # noqa: SLF001
+    _buffer_reads(client)
     return client
 
 

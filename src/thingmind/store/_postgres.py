@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Final, Self, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -148,6 +149,7 @@ class PostgresStore:
         # Whether we sent BEGIN and not yet COMMIT/ROLLBACK: rows may be written
         # there, so a connection lost meanwhile must fail the flush, not reconnect.
         self._in_transaction = False
+        self._lost_at: float | None = None  # monotonic time the connection was lost
         self._events: list[_EVENT_ROW] = []
         self._states: list[_STATE_ROW] = []
         self._stop = threading.Event()
@@ -267,8 +269,16 @@ class PostgresStore:
         """
         conn = self._require_open()
         if conn.closed and not self._in_transaction:
-            _LOGGER.warning("connection to %s lost; reconnecting", self.name)
+            if self._lost_at is None:  # once per outage, not at every retry
+                self._lost_at = time.monotonic()
+                _LOGGER.warning("connection to %s lost; reconnecting", self.name)
             conn = self._conn = self._connect()
+            _LOGGER.warning(
+                "reconnected to %s after %.1f s",
+                self.name,
+                time.monotonic() - self._lost_at,
+            )
+            self._lost_at = None
         return conn
 
     # -- writing -----------------------------------------------------------------
