@@ -114,13 +114,3 @@ def test_racing_stores_claim_each_key_once(url: str) -> None:
             won = list(pool.map(claim_all, stores))
     claimed = [k for w in won for k in w]
     assert sorted(claimed) == sorted(keys)
-
-
-def test_memory_claims_give_back_a_key_cut_short_but_never_a_finished_one() -> None:
-    from thingmind.mqtt._requests import MemoryClaims  # noqa: PLC0415
-
-    claims = MemoryClaims()
-    assert claims.claim_key("k", at=1.0)
-    assert claims.claim_key("k", at=2.0)  # never finished: its handling was cut short
-    claims.finish_key("k")
-    assert not claims.claim_key("k", at=3.0)  # carried out: a duplicate now

@@ -82,32 +82,23 @@ class MemoryClaims:
 
     def __init__(self, size: int = 100_000) -> None:
         """Remember up to ``size`` keys."""
-        self._keys: OrderedDict[str, bool] = OrderedDict()  # key -> done
+        self._keys: OrderedDict[str, float] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
-        """Return True unless ``key`` was carried out already.
-
-        A key claimed but never finished (its handling was cut short, by a lost
-        connection) may be claimed again: one process, so it is this one's. The desk
-        keeps a key in flight from being claimed twice at once.
-        """
-        del owner, at  # one process: what it left pending is its own
+        """Return True the first time ``key`` is claimed, False after."""
+        del owner  # one process: nothing survives it to take back
         with self._lock:
-            if self._keys.get(key, False):
+            if key in self._keys:
                 return False
-            self._keys[key] = False
-            self._keys.move_to_end(key)
+            self._keys[key] = at
             if len(self._keys) > self._size:
                 self._keys.popitem(last=False)
             return True
 
     def finish_key(self, key: str) -> None:
-        """Mark a claimed key done: from now on it is only a duplicate."""
-        with self._lock:
-            if key in self._keys:
-                self._keys[key] = True
+        """Nothing to do: a key is done once claimed."""
 
 
 class RequestDesk:
@@ -126,8 +117,6 @@ class RequestDesk:
         self._claims = claims
         self._command_order = asyncio.Lock()
         self._conversations: set[asyncio.Task[None]] = set()
-        self._in_flight: set[str] = set()
-        """Keys being handled now: a redelivery of one of them is a duplicate."""
 
     def attach(
         self,
@@ -168,10 +157,6 @@ class RequestDesk:
             )
             raise UtteranceError(msg, field="id")
         key = self._key(kind, request_id)
-        if key in self._in_flight:
-            self._bridge.stats.duplicates += 1
-            _LOGGER.info("mqtt: %s %r is being carried out; skipped", kind, request_id)
-            return False
         loop = asyncio.get_running_loop()
         claim = functools.partial(
             self._claims.claim_key, key, at=time.time(), owner=self._bridge.worker
@@ -189,8 +174,6 @@ class RequestDesk:
             _LOGGER.info(
                 "mqtt: %s %r was carried out before; skipped", kind, request_id
             )
-        else:
-            self._in_flight.add(key)
         return first
 
     def _key(self, kind: str, request_id: str) -> str:
@@ -213,16 +196,10 @@ class RequestDesk:
         coro: Coroutine[Any, Any, None],
         name: str,
         done: Callable[[], None] | None,
-        *,
-        key: str | None = None,
     ) -> None:
         task = asyncio.create_task(coro, name=name)
         self._conversations.add(task)
         task.add_done_callback(self._conversations.discard)
-        if key is not None:
-            # finished or cut short: no longer in flight (a redelivery of a key cut
-            # short is carried out; of one finished, the claims say duplicate)
-            task.add_done_callback(lambda _: self._in_flight.discard(key))
         if done is not None:
             task.add_done_callback(lambda _: done())
 
@@ -269,7 +246,6 @@ class RequestDesk:
             ),
             "mqtt-utterance",
             done,
-            key=None if utterance.id is None else self._key("say", utterance.id),
         )
         return True
 
@@ -294,12 +270,7 @@ class RequestDesk:
             raise UtteranceError(msg, field=None, request_id=command.id)
         if not await self._claim("command", command.id):
             return False
-        self._take_over(
-            self._run_command(command, t0),
-            "mqtt-command",
-            done,
-            key=self._key("command", command.id),
-        )
+        self._take_over(self._run_command(command, t0), "mqtt-command", done)
         return True
 
     async def _run_command(self, command: DeviceCommand, t0: float) -> None:
