@@ -61,6 +61,22 @@ def _state_phrase(text: str) -> str:
     )
 
 
+_WORDS_BY_TYPE: dict[
+    Domain, tuple[tuple[frozenset[str], StateValue | tuple[StateValue, ...]], ...]
+] = {
+    Domain.LOCK: ((_UNLOCKED, "unlocked"), (_LOCKED, "locked")),
+    Domain.MEDIA_PLAYER: ((_PLAYING, "playing"), (_PAUSED, "paused")),
+    Domain.VACUUM: ((_CLEANING, "cleaning"), (_DOCKED, "docked")),
+    Domain.ALARM_CONTROL_PANEL: (
+        (_ALARM_TRIGGERED, "triggered"),
+        (_DISARMED, "disarmed"),
+        (_ARMED, ("armed_home", "armed_away")),
+    ),
+    Domain.CLIMATE: ((_OFF, "off"),),
+}
+"""State words per type, in the order they are tried (first match wins)."""
+
+
 def state_value(
     device: Device, text: str
 ) -> StateValue | tuple[StateValue, ...] | None:
@@ -98,36 +114,9 @@ def state_value(
         if has(_CLOSE) or phrase in {"off", "turns off"}:
             return "closed"
         return None
-    if t is Domain.LOCK:
-        if has(_UNLOCKED):
-            return "unlocked"
-        if has(_LOCKED):
-            return "locked"
-        return None
-    if t is Domain.MEDIA_PLAYER:
-        if has(_PLAYING):
-            return "playing"
-        if has(_PAUSED):
-            return "paused"
-        return None
-    if t is Domain.VACUUM:
-        if has(_CLEANING):
-            return "cleaning"
-        if has(_DOCKED):
-            return "docked"
-        return None
-    if t is Domain.ALARM_CONTROL_PANEL:
-        if has(_ALARM_TRIGGERED):
-            return "triggered"
-        if has(_DISARMED):
-            return "disarmed"
-        if has(_ARMED):
-            return ("armed_home", "armed_away")
-        return None
-    if t is Domain.CLIMATE:
-        if has(_OFF):
-            return "off"
-        return None
+    table = _WORDS_BY_TYPE.get(t)
+    if table is not None:
+        return next((value for words, value in table if has(words)), None)
     if MAIN_KEY.get(t) == "on":
         if (
             "off" in phrase.split()
