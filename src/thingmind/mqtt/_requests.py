@@ -141,8 +141,16 @@ class RequestDesk:
         )
         self._bridge.publish_answer(payload)
 
-    async def _claim(self, kind: str, request_id: str | None) -> bool:
-        """Claim a request's idempotency key; False for a duplicate (skip it).
+    async def _claim(
+        self, kind: str, request_id: str | None, start: Callable[[], None]
+    ) -> bool:
+        """Claim a request's idempotency key and ``start`` it; False for a duplicate.
+
+        The claim runs in a thread, and the connection can go while it does (the
+        ingest task is cancelled). The key is then taken, so the broker's second
+        delivery of the request would be skipped as a duplicate: the request is
+        started anyway once the claim comes back, and answers on the next
+        connection.
 
         Raises:
             UtteranceError: When several workers share the site and the request
@@ -150,7 +158,8 @@ class RequestDesk:
         """
         if request_id is None:
             if self._bridge.settings.shared_group is None:
-                return True  # one worker: nobody else can take it
+                start()  # one worker: nobody else can take it
+                return True
             msg = (
                 "several workers serve this site: send an id (or MQTT 5 correlation "
                 "data) so that the request is carried out once"
@@ -161,8 +170,12 @@ class RequestDesk:
         claim = functools.partial(
             self._claims.claim_key, key, at=time.time(), owner=self._bridge.worker
         )
+        claiming = loop.run_in_executor(None, claim)
         try:
-            first = await loop.run_in_executor(None, claim)
+            first = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            claiming.add_done_callback(functools.partial(_start_if_claimed, start))
+            raise
         except StoreError as err:
             _LOGGER.warning("mqtt: cannot claim %s %r: %s", kind, request_id, err)
             msg = "the request id cannot be recorded now (the store is unreachable); send it again"
@@ -174,7 +187,9 @@ class RequestDesk:
             _LOGGER.info(
                 "mqtt: %s %r was carried out before; skipped", kind, request_id
             )
-        return first
+            return False
+        start()
+        return True
 
     def _key(self, kind: str, request_id: str) -> str:
         return f"mqtt:{self._bridge.settings.site}:{kind}:{request_id}"
@@ -233,21 +248,22 @@ class RequestDesk:
         if self._handler is None:
             msg = "thingmind is not ready to take utterances"
             raise UtteranceError(msg, field=None, request_id=utterance.id)
-        if not await self._claim("say", utterance.id):
-            return False
         context = Context(area=utterance.area, device=utterance.device, user=user)
-        self._take_over(
-            self._converse(
-                utterance.text,
-                utterance.id,
-                context,
-                t0,
-                anonymous=utterance.user is None,
-            ),
-            "mqtt-utterance",
-            done,
-        )
-        return True
+
+        def start() -> None:
+            self._take_over(
+                self._converse(
+                    utterance.text,
+                    utterance.id,
+                    context,
+                    t0,
+                    anonymous=utterance.user is None,
+                ),
+                "mqtt-utterance",
+                done,
+            )
+
+        return await self._claim("say", utterance.id, start)
 
     async def command(
         self, text: str, correlation: str | None, done: Callable[[], None] | None
@@ -268,10 +284,13 @@ class RequestDesk:
         if self._executor is None:
             msg = "thingmind is not ready to take commands"
             raise UtteranceError(msg, field=None, request_id=command.id)
-        if not await self._claim("command", command.id):
-            return False
-        self._take_over(self._run_command(command, t0), "mqtt-command", done)
-        return True
+        return await self._claim(
+            "command",
+            command.id,
+            lambda: self._take_over(
+                self._run_command(command, t0), "mqtt-command", done
+            ),
+        )
 
     async def _run_command(self, command: DeviceCommand, t0: float) -> None:
         executor = self._executor
@@ -429,3 +448,13 @@ class RequestDesk:
     def _refusing(self, turn: Callable[[], TurnResult]) -> TurnResult:
         with self._bridge.driver.refusing():
             return turn()
+
+
+def _start_if_claimed(
+    start: Callable[[], None], claiming: asyncio.Future[bool]
+) -> None:
+    """Start a request whose claim came back after its connection went."""
+    if claiming.cancelled() or claiming.exception() is not None:
+        return  # nothing recorded: the broker's next delivery claims it
+    if claiming.result():
+        start()
