@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 import aiomqtt
@@ -20,7 +21,7 @@ import pytest
 from resolve._compact import compact
 from thingmind.brain import Brain, Confirmations, FromSource, Security, TurnResult
 from thingmind.bus import EventBus
-from thingmind.mqtt import MqttBridge, MqttSettings, Rejection
+from thingmind.mqtt import MemoryClaims, MqttBridge, MqttSettings, Rejection
 from thingmind.nlu import ParsedCommand
 from thingmind.resolve import Context, Gate, Policy, Resolution, Role, User
 from thingmind.sim import Simulator, load_scenario
@@ -272,6 +273,47 @@ async def test_a_command_runs_once_per_id(settings: MqttSettings, unique: str) -
         f"turn_on {LAMP} (mqtt command c1)",
         f"turn_off {LAMP} (mqtt command c2)",
     ]
+
+
+class _SlowClaims(MemoryClaims):
+    """Keys claimed in memory once ``release`` is set: the store, slow for a moment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def claim_key(self, key: str, *, at: float, owner: str = "") -> bool:
+        self.entered.set()
+        self.release.wait(5)
+        return super().claim_key(key, at=at, owner=owner)
+
+
+async def test_a_command_claimed_as_its_connection_goes_is_still_carried_out(
+    settings: MqttSettings, unique: str
+) -> None:
+    """The key is taken, so the broker's second delivery is a duplicate: the first runs."""
+    command = {"id": "c7", "user": "owner", "device": LAMP, "service": "turn_on"}
+    topic = f"{settings.root}/test/command"
+    claims = _SlowClaims()
+    async with _site(settings, unique) as site:
+        site.bridge.requests.attach(
+            FromSource(site.brain, source="mqtt"), executor=site.brain, claims=claims
+        )
+        ingest = asyncio.create_task(
+            site.bridge.handle_message(topic, json.dumps(command))
+        )
+        await asyncio.get_running_loop().run_in_executor(None, claims.entered.wait, 5)
+        ingest.cancel()  # the connection went while the key was being claimed
+        with contextlib.suppress(asyncio.CancelledError):
+            await ingest
+        claims.release.set()
+        await _wait(lambda: site.runner.stats.commands == 1)
+        await site.bridge.handle_message(topic, json.dumps(command))  # redelivered
+        assert site.bridge.stats.duplicates == 1
+        await asyncio.sleep(0.2)
+    assert site.runner.stats.commands == 1
+    assert [r["text"] for r in site.audit] == [f"turn_on {LAMP} (mqtt command c7)"]
 
 
 @pytest.mark.parametrize(
