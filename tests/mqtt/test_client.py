@@ -6,11 +6,18 @@ import asyncio
 import socket
 
 from paho.mqtt.exception import MQTTException
+from paho.mqtt.matcher import MQTTMatcher
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 import pytest
 
-from thingmind.mqtt._client import READ_CHUNK, BufferedSocket, share_property_tables
+from thingmind.mqtt._client import (
+    READ_CHUNK,
+    BufferedSocket,
+    _QuickMatcher,
+    share_property_tables,
+)
+from thingmind.mqtt.codec import BrokerSettings, Protocol, make_client
 
 
 def test_properties_share_read_only_tables_and_still_decode() -> None:
@@ -26,6 +33,36 @@ def test_properties_share_read_only_tables_and_still_decode() -> None:
     assert got.properties is other.properties
     with pytest.raises(TypeError):
         got.names["Correlation Data"] = 99
+
+
+def test_an_empty_property_block_is_read_at_once_and_clears_what_was_set() -> None:
+    share_property_tables()
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    props.ResponseTopic = "a/b"
+    assert props.unpack(b"\x00rest") == (props, 1)  # type: ignore[no-untyped-call]
+    assert props.json() == {}  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.parametrize("topic", ["a/b", "a", "a/b/c", "b/c", "$SYS/x", "/a", ""])
+def test_the_quick_matcher_matches_as_paho_does(topic: str) -> None:
+    quick, stock = _QuickMatcher(), MQTTMatcher()  # type: ignore[no-untyped-call]
+    assert list(quick.iter_match(topic)) == []
+    for matcher in (quick, stock):
+        for number, pattern in enumerate(["a/+", "a/#", "#", "+/+", "$SYS/#", "a/b"]):
+            matcher[pattern] = number
+    assert sorted(quick.iter_match(topic)) == sorted(stock.iter_match(topic))  # type: ignore[no-untyped-call]
+
+
+async def test_made_clients_still_route_per_topic_callbacks() -> None:
+    client = make_client(
+        BrokerSettings(host="127.0.0.1", port=1883, client_id="x"),
+        version=Protocol.V5,
+        identifier="x",
+    )
+    paho = client._client
+    paho.message_callback_add("sensors/#", print)
+    matches = paho._on_message_filtered.iter_match("sensors/t")  # type: ignore[no-untyped-call]
+    assert list(matches) == [print]
 
 
 def test_properties_refuse_a_name_of_another_packet_type() -> None:

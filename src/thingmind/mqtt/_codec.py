@@ -585,7 +585,9 @@ def check_state(
         RejectedError: ``BAD_VALUE`` when a value does not fit.
     """
     spec = domain_spec(device.type)
-    merged = {**current, **{k: v for k, v in changes.items() if k == "unit"}}
+    # Ranges may depend on the unit: the one this message brings, if it brings one.
+    unit = changes.get("unit")
+    merged = current if unit is None else {**current, "unit": unit}
     out: dict[str, StateValue] = {}
     for key, value in changes.items():
         if key not in current:

@@ -71,7 +71,8 @@ def domain_spec(domain: Domain | str) -> DomainSpec:
     Raises:
         ValueError: When the string names no type.
     """
-    return ALL_DOMAINS[Domain(domain)]
+    spec = ALL_DOMAINS.get(domain)  # type: ignore[arg-type]  # a str finds its StrEnum
+    return spec if spec is not None else ALL_DOMAINS[Domain(domain)]
 
 
 __all__ = ["ALL_DOMAINS", "domain_spec"]
