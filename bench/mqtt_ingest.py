@@ -52,6 +52,7 @@ import aiomqtt
 
 from thingmind.brain import Brain, TurnResult
 from thingmind.bus import EventBus, Overflow
+from thingmind.cli._heap import settle_heap
 from thingmind.cli._mqtt import stop_task
 from thingmind.core import Domain, ManualClock
 from thingmind.mqtt import (
@@ -298,6 +299,7 @@ async def thingmind_ingest(
         await asyncio.sleep(0.5)  # retained states settle
         base_count = bridge.stats.state_messages
         proc, go = _start_generator(broker, messages)
+        settle_heap()  # as `thingmind serve` does once started
         t0 = time.perf_counter()
         cpu0 = time.process_time()
         go.set()

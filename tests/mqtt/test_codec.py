@@ -326,6 +326,27 @@ def test_check_state_drops_unlisted_features(registry: Registry) -> None:
     ) == {"on": True}
 
 
+def test_a_held_value_in_a_new_unit_is_checked_again(registry: Registry) -> None:
+    device = registry.home.device("climate.thermostat")
+    held: dict[str, StateValue] = {
+        **registry.state(device.id),
+        "target_temperature": 90.0,
+        "unit": "F",
+    }
+    same: dict[str, StateValue] = {"target_temperature": 90.0, "unit": "F"}
+    assert check_state(device, same, held) == same  # what it holds: kept
+    with pytest.raises(RejectedError) as caught:  # 90 degrees C is past 35
+        check_state(device, {"target_temperature": 90.0, "unit": "C"}, held)
+    assert caught.value.field == "target_temperature"
+
+
+def test_a_value_unlike_the_held_one_in_kind_is_checked(registry: Registry) -> None:
+    device = registry.home.device("climate.thermostat")
+    held: dict[str, StateValue] = {**registry.state(device.id), "hvac_mode": "heat"}
+    with pytest.raises(RejectedError):
+        check_state(device, {"hvac_mode": True}, held)  # not the text "heat"
+
+
 def test_default_schema_light_commands() -> None:
     config = {
         "cmd_t": "l/set",

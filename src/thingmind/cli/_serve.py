@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from thingmind.cli._console import stderr, stdout
+from thingmind.cli._heap import settle_heap
 from thingmind.cli._serve_models import (
     DEFAULT_LLM_TIMEOUT,
     LLM_KEY_ENV,
@@ -494,6 +495,7 @@ async def _serve(
             )
             tasks.extend(watching)
             users = user_data(stack, store)
+            settle_heap()
             try:
                 await run_server(
                     brain,

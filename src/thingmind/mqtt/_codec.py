@@ -587,10 +587,18 @@ def check_state(
     spec = domain_spec(device.type)
     # Ranges may depend on the unit: the one this message brings, if it brings one.
     unit = changes.get("unit")
-    merged = current if unit is None else {**current, "unit": unit}
+    merged = (
+        current
+        if unit is None or current.get("unit") == unit
+        else {**current, "unit": unit}
+    )
     out: dict[str, StateValue] = {}
     for key, value in changes.items():
         if key not in current:
+            continue
+        held = current[key]
+        if merged is current and type(held) is type(value) and held == value:
+            out[key] = value  # what it holds, checked when it was set
             continue
         try:
             out[key] = spec.validate_value(key, value, state=merged)

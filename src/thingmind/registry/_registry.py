@@ -128,6 +128,8 @@ class Registry:
                 have = ", ".join(live) or "no state keys"
                 msg = f"{device_id} has no state key {key!r} (it has {have})"
                 raise ValueError(msg)
+            if _same(live[key], value):
+                continue  # the value it has, checked when it was set: no change
             checked[key] = spec.validate_value(key, value, state=live)
         changed = {
             k: v
@@ -221,6 +223,11 @@ class Registry:
     ) -> list[NameMatch]:
         """Find floors by name or alias; see :meth:`find_devices`."""
         return self._floor_names.find(text, limit=limit, score_cutoff=score_cutoff)
+
+
+def _same(old: StateValue, new: StateValue) -> bool:
+    """True when ``new`` is ``old``: the same type and value (1.0 is not 1)."""
+    return type(old) is type(new) and old == new
 
 
 def _kind_changed(old: StateValue, new: StateValue) -> bool:
