@@ -30,6 +30,9 @@ def test_a_section_sets_broker_and_topics(tmp_path: Path) -> None:
             "shared_group": "thingmind-home",
             "anonymous_user": "kiosk",
             "z2m_base": None,
+            "announce_wait": 2,
+            "backoff_initial": 0.2,
+            "backoff_max": 5.5,
         },
         site="home",
     )
@@ -46,6 +49,8 @@ def test_a_section_sets_broker_and_topics(tmp_path: Path) -> None:
         "kiosk",
         None,
     )
+    timing = (settings.announce_wait, settings.backoff_initial, settings.backoff_max)
+    assert timing == (2.0, 0.2, 5.5)
 
 
 @pytest.mark.parametrize(
@@ -58,8 +63,24 @@ def test_a_section_sets_broker_and_topics(tmp_path: Path) -> None:
         ({"root": ""}, "mqtt.root"),
         ({"password_file": "/nonexistent/thingmind.password"}, "mqtt.password_file"),
         ({"shared_group": "a/b"}, "shared_group"),
+        ({"announce_wait": "10s"}, "mqtt.announce_wait"),
+        ({"announce_wait": 86400}, "mqtt.announce_wait: 86400 is outside"),
+        ({"backoff_max": True}, "mqtt.backoff_max"),
+        ({"backoff_initial": 5, "backoff_max": 1}, "backoff_initial <= backoff_max"),
     ],
-    ids=["unknown", "protocol", "keepalive", "birth", "empty", "password", "group"],
+    ids=[
+        "unknown",
+        "protocol",
+        "keepalive",
+        "birth",
+        "empty",
+        "password",
+        "group",
+        "wait-text",
+        "wait-long",
+        "backoff-bool",
+        "backoff-order",
+    ],
 )
 def test_a_bad_key_is_named(section: dict[str, object], named: str) -> None:
     with pytest.raises(BrokerConfigError, match=named):

@@ -198,6 +198,9 @@ _SETTINGS_KEYS = frozenset(
         "max_payload",
         "outbox_size",
         "birth",
+        "announce_wait",
+        "backoff_initial",
+        "backoff_max",
     }
 )
 
@@ -211,7 +214,8 @@ def mqtt_settings_from_dict(
     ``protocol``, ``ca_file``, ``username``, ``keepalive``, ``session_expiry``) and
     of :class:`MqttSettings` (``root``, ``discovery_prefix``, ``z2m_base``,
     ``shared_group``, ``anonymous_user``, ``max_payload``, ``outbox_size``,
-    ``birth``); ``password_file`` names a file whose first line is the password.
+    ``birth``, and the seconds ``announce_wait``, ``backoff_initial``,
+    ``backoff_max``); ``password_file`` names a file whose first line is the password.
 
     Args:
         url: ``mqtt://host:port`` or ``mqtts://...``.
@@ -246,6 +250,7 @@ def mqtt_settings_from_dict(
 
 
 _INTS = frozenset({"keepalive", "session_expiry", "max_payload", "outbox_size"})
+_SECONDS = frozenset({"announce_wait", "backoff_initial", "backoff_max"})
 _OPTIONAL_TEXT = frozenset(
     {"client_id", "ca_file", "username", "z2m_base", "shared_group", "anonymous_user"}
 )
@@ -263,6 +268,14 @@ def _typed(key: str, value: object) -> object:
             msg = f"mqtt.{key}: must be a whole number, got {value!r}"
             raise BrokerConfigError(msg)
         return value
+    if key in _SECONDS:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = f"mqtt.{key}: must be a number of seconds, got {value!r}"
+            raise BrokerConfigError(msg)
+        if not 0 <= value <= 3600:
+            msg = f"mqtt.{key}: {value} is outside 0-3600 seconds"
+            raise BrokerConfigError(msg)
+        return float(value)
     if key == "birth":
         if not isinstance(value, bool):
             msg = f"mqtt.birth: must be true or false, got {value!r}"
