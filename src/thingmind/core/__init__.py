@@ -16,6 +16,7 @@ from thingmind.core._event import (
     ManualClock,
     StateValue,
     SystemClock,
+    same_value,
     utc_iso,
 )
 from thingmind.core._redact import RedactingFilter, redact
@@ -36,5 +37,6 @@ __all__ = [
     "SystemClock",
     "ThingmindError",
     "redact",
+    "same_value",
     "utc_iso",
 ]

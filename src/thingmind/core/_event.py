@@ -12,6 +12,14 @@ StateValue: TypeAlias = bool | int | float | str | None
 """A value of one state key: the home file's JSON-like scalar."""
 
 
+def same_value(old: StateValue, new: StateValue) -> bool:
+    """True when ``new`` is ``old``: the same type and value (1.0 is not 1, 1 not True).
+
+    A state key holding ``new`` already needs no new check: it was checked when set.
+    """
+    return type(old) is type(new) and old == new
+
+
 class EventKind(StrEnum):
     """What an event reports."""
 

@@ -23,7 +23,7 @@ import math
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from thingmind.core import Domain, StateValue
+from thingmind.core import Domain, StateValue, same_value
 from thingmind.mqtt._color import WHITE_MIREDS, name_of_mireds, name_of_rgb, rgb_of
 from thingmind.mqtt._errors import RejectedError, Rejection
 from thingmind.mqtt._payload import JsonValue, is_number, parse_json
@@ -596,8 +596,7 @@ def check_state(
     for key, value in changes.items():
         if key not in current:
             continue
-        held = current[key]
-        if merged is current and type(held) is type(value) and held == value:
+        if merged is current and same_value(current[key], value):
             out[key] = value  # what it holds, checked when it was set
             continue
         try:

@@ -6,7 +6,7 @@ import logging
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from thingmind.core import Domain, StateValue
+from thingmind.core import Domain, StateValue, same_value
 from thingmind.registry._names import DEFAULT_SCORE_CUTOFF, NameIndex, NameMatch
 from thingmind.registry.domains import domain_spec
 
@@ -128,7 +128,7 @@ class Registry:
                 have = ", ".join(live) or "no state keys"
                 msg = f"{device_id} has no state key {key!r} (it has {have})"
                 raise ValueError(msg)
-            if _same(live[key], value):
+            if same_value(live[key], value):
                 continue  # the value it has, checked when it was set: no change
             checked[key] = spec.validate_value(key, value, state=live)
         changed = {
@@ -223,11 +223,6 @@ class Registry:
     ) -> list[NameMatch]:
         """Find floors by name or alias; see :meth:`find_devices`."""
         return self._floor_names.find(text, limit=limit, score_cutoff=score_cutoff)
-
-
-def _same(old: StateValue, new: StateValue) -> bool:
-    """True when ``new`` is ``old``: the same type and value (1.0 is not 1)."""
-    return type(old) is type(new) and old == new
 
 
 def _kind_changed(old: StateValue, new: StateValue) -> bool:
