@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 import sqlite3
 import threading
+import time
 from typing import TYPE_CHECKING, Final, Self
 from urllib.parse import parse_qsl
 
@@ -142,7 +143,7 @@ class SqliteStore:
                 msg = f"cannot open the store {self.path}: {err}"
                 raise StoreError(msg) from err
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
+                _use_wal(conn, within=self._timeout)
                 # FULL: each commit fsyncs the WAL, which is what flush() promises.
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA temp_store = MEMORY")
@@ -666,3 +667,25 @@ def sqlite_from_url(url: str) -> SqliteStore:
             msg = f"unknown sqlite store option {name!r} in {url!r}"
             raise ValueError(msg)
     return SqliteStore(path, batch_size=batch_size, flush_interval=flush_interval)
+
+
+def _use_wal(conn: sqlite3.Connection, *, within: float) -> None:
+    """Switch a connection's database to WAL, waiting for others doing the same.
+
+    Changing the journal mode takes the database's exclusive lock, and SQLite does
+    not wait on it (its busy timeout is not used there): several processes opening
+    a new database at once would all but one fail with "database is locked". So
+    try again, with growing pauses, for up to ``within`` seconds.
+    """
+    deadline = time.monotonic() + within
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        else:
+            return
