@@ -22,6 +22,7 @@ from resolve._compact import compact
 from thingmind.brain import Brain, Confirmations, FromSource, Security, TurnResult
 from thingmind.bus import EventBus
 from thingmind.mqtt import MemoryClaims, MqttBridge, MqttSettings, Rejection
+from thingmind.mqtt.codec import command_topics
 from thingmind.nlu import ParsedCommand
 from thingmind.resolve import Context, Gate, Policy, Resolution, Role, User
 from thingmind.sim import Simulator, load_scenario
@@ -389,3 +390,78 @@ async def test_correlation_data_is_the_id(settings: MqttSettings, unique: str) -
         await _wait(lambda: site.bridge.stats.duplicates == 1)
     assert (replies[0]["id"], replies[0]["ok"]) == ("corr-7", True)
     assert site.runner.stats.commands == 1
+
+
+async def _request_with_reply(
+    settings: MqttSettings, payload: Mapping[str, object], response_topic: str
+) -> tuple[dict[str, list[tuple[dict[str, Any], bytes | None]]], aiomqtt.Client]:
+    """Send a sentence with an MQTT 5 response topic; gather what each topic gets."""
+    got: dict[str, list[tuple[dict[str, Any], bytes | None]]] = {}
+    answers = f"{settings.root}/test/answer"
+    async with aiomqtt.Client(
+        settings.broker.host,
+        settings.broker.port,
+        protocol=aiomqtt.ProtocolVersion.V5,
+    ) as client:
+        await client.subscribe(f"{answers}/#", qos=1)  # the answer topic too
+        properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        properties.ResponseTopic = response_topic
+        properties.CorrelationData = b"sat-7"
+        await client.publish(
+            f"{settings.root}/test/say",
+            json.dumps(payload),
+            qos=1,
+            properties=properties,
+        )
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(3):
+                async for message in client.messages:
+                    data = getattr(message.properties, "CorrelationData", None)
+                    got.setdefault(message.topic.value, []).append(
+                        (json.loads(bytes(message.payload)), data)
+                    )
+    return got, client
+
+
+async def test_an_answer_goes_to_the_requests_response_topic(
+    settings: MqttSettings, unique: str
+) -> None:
+    """MQTT 5 request/response: the answer, with the correlation data, where asked."""
+    mine = f"{settings.root}/test/answer/kitchen-satellite"
+    async with _site(settings, unique) as site:
+        got, _ = await _request_with_reply(
+            settings, {"text": TURN_ON, "user": "owner"}, mine
+        )
+        await _wait(lambda: site.runner.stats.commands == 1)
+    assert list(got) == [mine]  # and nothing on the shared answer topic
+    ((answer, correlation),) = got[mine]
+    assert (answer["id"], answer["actions"][0]["device"]) == ("sat-7", LAMP)
+    assert correlation == b"sat-7"
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "device",
+        "{root}/test/say",
+        "{root}/test/answers",
+    ],
+    ids=["a-device", "thingmind-say", "beside-the-answers"],
+)
+async def test_a_response_topic_elsewhere_is_refused(
+    settings: MqttSettings, unique: str, elsewhere: str
+) -> None:
+    """A requester may not aim thingmind's answers at a device or at thingmind."""
+    async with _site(settings, unique) as site:
+        topic = elsewhere.replace("{root}", settings.root)
+        if elsewhere == "device":
+            topic = next(iter(command_topics(site.runner.entities[LAMP])))
+        got, _ = await _request_with_reply(
+            settings, {"text": TURN_ON, "user": "owner"}, topic
+        )
+        await asyncio.sleep(0.2)
+        assert (site.runner.stats.commands, site.runner.stats.rejected) == (0, 0)
+    ((error, correlation),) = got[f"{settings.root}/test/answer"]
+    assert (error["error"], error["field"]) == ("bad_request", "response_topic")
+    assert correlation == b"sat-7"
+    assert site.bridge.stats.rejected_total == 1

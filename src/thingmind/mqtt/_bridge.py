@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import uuid
 
 import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from thingmind.core import (
     Domain,
@@ -42,10 +44,12 @@ from thingmind.mqtt._echo import Echoes
 from thingmind.mqtt._errors import RejectedError, Rejection
 from thingmind.mqtt._payload import json_object, parse_json, payload_text
 from thingmind.mqtt._protocol import (
+    Reply,
     UtteranceError,
     answer_topic,
     command_topic,
     correlation_id,
+    reply_for,
     say_topic,
     status_topic,
     worker_status_topic,
@@ -294,12 +298,22 @@ class MqttBridge:
         self._sent_waiters.append((target, waiter))
         await waiter
 
-    def publish_answer(self, payload: str) -> None:
-        """Queue a payload for thingmind's answer topic (dropped when not running)."""
+    def publish_answer(self, payload: str, reply: Reply | None = None) -> None:
+        """Queue an answer (dropped when not running).
+
+        Args:
+            payload: The answer or error payload.
+            reply: Where the request asked for it (and its correlation data);
+                None: thingmind's answer topic.
+        """
         if self._outbox is None:
             return
-        topic = answer_topic(self.settings.site, self.settings.root)
-        self._enqueue(self._outbox, Outgoing(topic=topic, payload=payload))
+        if reply is None:
+            reply = Reply(topic=answer_topic(self.settings.site, self.settings.root))
+        message = Outgoing(
+            topic=reply.topic, payload=payload, correlation=reply.correlation
+        )
+        self._enqueue(self._outbox, message)
 
     async def until_announced(self, device_id: str) -> None:
         """Wait (up to ``settings.announce_wait``) for a device to be announced.
@@ -495,7 +509,11 @@ class MqttBridge:
             message = await outbox.get()
             try:
                 await client.publish(
-                    message.topic, message.payload, qos=1, retain=message.retain
+                    message.topic,
+                    message.payload,
+                    qos=1,
+                    retain=message.retain,
+                    properties=self._properties(message),
                 )
             except BaseException:
                 # Keep it for the next connection: commands are not lost to a blip,
@@ -507,6 +525,13 @@ class MqttBridge:
             if message.device_id is not None:
                 # The next state this device reports answers this command.
                 self.echoes.sent(message.device_id)
+
+    def _properties(self, message: Outgoing) -> Properties | None:
+        if message.correlation is None or self._version is not MqttProtocol.V5:
+            return None
+        properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        properties.CorrelationData = message.correlation
+        return properties
 
     def _requeue(self, outbox: asyncio.Queue[Outgoing], message: Outgoing) -> None:
         rest = [message]
@@ -529,10 +554,12 @@ class MqttBridge:
 
     async def _ingest(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
         data = getattr(message.properties, "CorrelationData", None)
+        response_topic = getattr(message.properties, "ResponseTopic", None)
         await self.handle_message(
             message.topic.value,
             message.payload,
-            correlation=correlation_id(data) if isinstance(data, bytes) else None,
+            correlation=data if isinstance(data, bytes) else None,
+            response_topic=response_topic if isinstance(response_topic, str) else None,
             done=functools.partial(ack, client, message) if message.qos else None,
         )
 
@@ -543,7 +570,8 @@ class MqttBridge:
         topic: str,
         payload: bytes | bytearray | str | float | None,
         *,
-        correlation: str | None = None,
+        correlation: bytes | None = None,
+        response_topic: str | None = None,
         done: Callable[[], None] | None = None,
     ) -> None:
         """Handle one incoming message; rejections are counted, never raised.
@@ -553,21 +581,33 @@ class MqttBridge:
         Args:
             topic: Where it came.
             payload: What it holds.
-            correlation: Its MQTT 5 correlation data, as text (a request id).
+            correlation: Its MQTT 5 correlation data: a request's id when its
+                payload has none, and returned with the answer.
+            response_topic: Its MQTT 5 response topic: where a request wants its
+                answer (the answer topic or below it).
             done: Called once the message is handled (the broker's acknowledgement):
                 for a sentence or a command, once its answer is queued.
         """
         self.stats.received += 1
         deferred = False
+        reply: Reply | None = None
         try:
-            deferred = await self._dispatch(topic, payload, correlation, done)
+            if topic in self._request_topics():
+                site, root = self.settings.site, self.settings.root
+                # A refused response topic is answered here, correlation data and all.
+                reply = reply_for(None, correlation, site=site, root=root)
+                reply = reply_for(response_topic, correlation, site=site, root=root)
+            deferred = await self._dispatch(
+                topic, payload, correlation_id(correlation), done, reply
+            )
         except RejectedError as err:
             self.stats.reject(err, topic)
             if isinstance(err, UtteranceError):
-                self.requests.reply_error(err)
+                self.requests.reply_error(err, reply)
             elif topic in self._request_topics():
                 self.requests.reply_error(
-                    UtteranceError(err.detail, field=err.field, reason=err.reason)
+                    UtteranceError(err.detail, field=err.field, reason=err.reason),
+                    reply,
                 )
         finally:
             if not deferred and done is not None:
@@ -586,6 +626,7 @@ class MqttBridge:
         payload: bytes | bytearray | str | float | None,
         correlation: str | None,
         done: Callable[[], None] | None,
+        reply: Reply | None = None,
     ) -> bool:
         """Handle a message; True when a task took it over (and calls ``done``)."""
         settings = self.settings
@@ -604,9 +645,9 @@ class MqttBridge:
             return False
         say, command = self._request_topics()
         if topic == say:
-            return await self.requests.answer(text, correlation, done)
+            return await self.requests.answer(text, correlation, done, reply)
         if topic == command:
-            return await self.requests.command(text, correlation, done)
+            return await self.requests.command(text, correlation, done, reply)
         base = settings.z2m_base
         if base is not None and topic.startswith(base + "/"):
             await self._apply_z2m(topic[len(base) + 1 :], text)

@@ -49,6 +49,8 @@ class Outgoing:
     """Whether the broker keeps it for late subscribers."""
     device_id: str | None = None
     """The device a command is for, so its answer can wait for the device's echo."""
+    correlation: bytes | None = None
+    """MQTT 5 correlation data, for an answer to a request that carried some."""
 
 
 @dataclass(frozen=True, slots=True)

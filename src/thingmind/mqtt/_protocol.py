@@ -155,6 +155,53 @@ def worker_status_topic(site: str, worker: str, root: str = DEFAULT_ROOT) -> str
     return f"{root}/{site}/workers/{worker}"
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Where a request's answer goes, and the correlation data it carries back (MQTT 5)."""
+
+    topic: str
+    """The answer topic, or the request's response topic below it."""
+    correlation: bytes | None = None
+    """The request's correlation data, returned as it came."""
+
+
+def reply_for(
+    response_topic: str | None,
+    correlation: bytes | None,
+    *,
+    site: str,
+    root: str = DEFAULT_ROOT,
+) -> Reply | None:
+    """Return where a request is answered: MQTT 5 request/response.
+
+    A request may name its own response topic, so that a satellite hears only its
+    answers; it must be the answer topic or below it (``thingmind/home/answer/kitchen``):
+    a requester may not aim thingmind's answers at a device's command topic, or at
+    thingmind's own request topics. The correlation data comes back as it came.
+
+    Args:
+        response_topic: The request's ``ResponseTopic`` property, if any.
+        correlation: Its ``CorrelationData`` property, if any.
+        site: The site's name in thingmind's topics.
+        root: thingmind's topic root.
+
+    Returns:
+        The reply, or None for the plain answer topic with nothing to carry back.
+
+    Raises:
+        UtteranceError: ``bad_request`` on ``response_topic`` when it is elsewhere.
+    """
+    answers = answer_topic(site, root)
+    if response_topic is None:
+        return Reply(topic=answers, correlation=correlation) if correlation else None
+    if response_topic != answers and not response_topic.startswith(answers + "/"):
+        msg = f"a response topic must be {answers} or below it, not {response_topic[:200]!r}"
+        raise UtteranceError(
+            msg, field="response_topic", request_id=correlation_id(correlation)
+        )
+    return Reply(topic=response_topic, correlation=correlation or None)
+
+
 def correlation_id(data: bytes | None) -> str | None:
     """Return MQTT 5 correlation data as a request id (text, or hex for binary).
 

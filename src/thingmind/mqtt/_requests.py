@@ -24,6 +24,7 @@ from thingmind.mqtt._protocol import (
     Answer,
     CommandResult,
     DeviceCommand,
+    Reply,
     UtteranceError,
     encode_answer,
     encode_command_result,
@@ -131,7 +132,7 @@ class RequestDesk:
         if claims is not None:
             self._claims = claims
 
-    def reply_error(self, err: UtteranceError) -> None:
+    def reply_error(self, err: UtteranceError, reply: Reply | None = None) -> None:
         """Answer a request that cannot be carried out with its error payload."""
         payload = encode_error(
             request_id=err.request_id,
@@ -139,7 +140,7 @@ class RequestDesk:
             field=err.field,
             detail=err.detail,
         )
-        self._bridge.publish_answer(payload)
+        self._bridge.publish_answer(payload, reply)
 
     async def _claim(
         self, kind: str, request_id: str | None, start: Callable[[], None]
@@ -219,7 +220,11 @@ class RequestDesk:
             task.add_done_callback(lambda _: done())
 
     async def answer(
-        self, text: str, correlation: str | None, done: Callable[[], None] | None
+        self,
+        text: str,
+        correlation: str | None,
+        done: Callable[[], None] | None,
+        reply: Reply | None = None,
     ) -> bool:
         t0 = time.perf_counter()
         utterance = parse_utterance(text, correlation=correlation)
@@ -257,6 +262,7 @@ class RequestDesk:
                     utterance.id,
                     context,
                     t0,
+                    reply,
                     anonymous=utterance.user is None,
                 ),
                 "mqtt-utterance",
@@ -266,7 +272,11 @@ class RequestDesk:
         return await self._claim("say", utterance.id, start)
 
     async def command(
-        self, text: str, correlation: str | None, done: Callable[[], None] | None
+        self,
+        text: str,
+        correlation: str | None,
+        done: Callable[[], None] | None,
+        reply: Reply | None = None,
     ) -> bool:
         t0 = time.perf_counter()
         command = parse_command(text, correlation=correlation)
@@ -288,11 +298,13 @@ class RequestDesk:
             "command",
             command.id,
             lambda: self._take_over(
-                self._run_command(command, t0), "mqtt-command", done
+                self._run_command(command, t0, reply), "mqtt-command", done
             ),
         )
 
-    async def _run_command(self, command: DeviceCommand, t0: float) -> None:
+    async def _run_command(
+        self, command: DeviceCommand, t0: float, reply: Reply | None
+    ) -> None:
         executor = self._executor
         if executor is None or command.user is None:  # pragma: no cover - checked
             return
@@ -321,7 +333,8 @@ class RequestDesk:
                     reason="internal",
                     field=None,
                     detail=type(err).__name__,
-                )
+                ),
+                reply,
             )
             return
         decision = done.decision
@@ -350,7 +363,8 @@ class RequestDesk:
                     changes=changes,
                     worker=self._bridge.worker,
                 )
-            )
+            ),
+            reply,
         )
         _LOGGER.debug(
             "mqtt: command %r done in %.1f ms",
@@ -364,6 +378,7 @@ class RequestDesk:
         request_id: str | None,
         context: Context,
         t0: float,
+        reply: Reply | None,
         *,
         anonymous: bool = False,
     ) -> None:
@@ -381,7 +396,8 @@ class RequestDesk:
             await self._finish("say", request_id)
             self._bridge.stats.utterances += 1
             self._bridge.publish_answer(
-                encode_answer(self._unknown_speaker_answer(text, request_id, t0))
+                encode_answer(self._unknown_speaker_answer(text, request_id, t0)),
+                reply,
             )
             return
         except Exception as err:
@@ -392,7 +408,8 @@ class RequestDesk:
                     reason="internal",
                     field=None,
                     detail=type(err).__name__,
-                )
+                ),
+                reply,
             )
             return
         actions = (
@@ -429,7 +446,7 @@ class RequestDesk:
             # Whatever the turn tried, an unknown speaker only gets answers.
             answer = self._unknown_speaker_answer(text, request_id, t0)
         self._bridge.stats.utterances += 1
-        self._bridge.publish_answer(encode_answer(answer))
+        self._bridge.publish_answer(encode_answer(answer), reply)
 
     def _unknown_speaker_answer(
         self, text: str, request_id: str | None, t0: float
