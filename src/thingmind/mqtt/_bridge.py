@@ -134,6 +134,10 @@ class MqttBridge:
                 this process's memory, enough for one worker).
         """
         self.settings = settings
+        self._say_and_command = (
+            say_topic(settings.site, settings.root),
+            command_topic(settings.site, settings.root),
+        )
         self.home = home
         self.stats = MqttStats()
         self.driver = MqttDeviceDriver(self)
@@ -614,11 +618,7 @@ class MqttBridge:
                 done()
 
     def _request_topics(self) -> tuple[str, str]:
-        settings = self.settings
-        return (
-            say_topic(settings.site, settings.root),
-            command_topic(settings.site, settings.root),
-        )
+        return self._say_and_command  # every message asks: made once
 
     async def _dispatch(
         self,
