@@ -13,6 +13,7 @@ import pytest
 
 from thingmind.brain import Brain, TurnResult
 from thingmind.bus import EventBus
+from thingmind.cli._mqtt import stop_task
 from thingmind.mqtt import MqttBridge, MqttSettings, Rejection
 from thingmind.nlu import ParsedCommand
 from thingmind.resolve import Context, Resolution, ResolvedAction
@@ -73,17 +74,7 @@ async def _running(*coros: Any) -> AsyncIterator[None]:
         yield
     finally:
         for task in tasks:
-            await _stop(task)
-
-
-async def _stop(task: asyncio.Task[Any]) -> None:
-    # Python 3.11's asyncio.wait_for (inside aiomqtt) can swallow a cancellation that
-    # lands as its future completes: cancel until the task is really done.
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.1)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
+            await stop_task(task)
 
 
 def _sim(settings: MqttSettings, unique: str, ident: str = "sim") -> SimulatorMqtt:

@@ -14,7 +14,6 @@ command at a time).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ import pytest
 
 from thingmind.brain import Brain, Confirmations, FromSource, Security
 from thingmind.bus import EventBus
+from thingmind.cli._mqtt import stop_task
 from thingmind.mqtt import BrokerSettings, MqttBridge, MqttSettings
 from thingmind.mqtt.codec import command_topics
 from thingmind.nlu import ParsedCommand
@@ -128,14 +128,6 @@ async def _until(
         pytest.fail(f"timed out waiting for {what()}")
 
 
-async def _stop(task: asyncio.Task[Any]) -> None:
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.1)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
-
-
 async def test_a_broker_restart_loses_and_doubles_no_command(
     own_broker: Callable[[list[str]], Mosquitto], unique: str
 ) -> None:
@@ -230,7 +222,7 @@ async def test_a_broker_restart_loses_and_doubles_no_command(
         await asyncio.sleep(1.0)  # let a late duplicate show, if there were one
     finally:
         for task in tasks:
-            await _stop(task)
+            await stop_task(task)
     answered = [a["id"] for a in seen.answers]
     failed = [(a["id"], a.get("reason")) for a in seen.answers if not a.get("ok")]
     expected = dict.fromkeys(DEVICES, 0)

@@ -21,6 +21,7 @@ import pytest
 from resolve._compact import compact
 from thingmind.brain import Brain, Confirmations, FromSource, Security, TurnResult
 from thingmind.bus import EventBus
+from thingmind.cli._mqtt import stop_task
 from thingmind.mqtt import MemoryClaims, MqttBridge, MqttSettings, Rejection
 from thingmind.mqtt.codec import command_topics
 from thingmind.nlu import ParsedCommand
@@ -142,21 +143,13 @@ async def _site(settings: MqttSettings, unique: str) -> AsyncIterator[_Site]:
         )
     finally:
         for task in tasks:
-            await _stop(task)
+            await stop_task(task)
 
 
 async def _wait(predicate: Any, limit: float = 5.0) -> None:
     async with asyncio.timeout(limit):
         while not predicate():  # noqa: ASYNC110 - polling state owned by other tasks
             await asyncio.sleep(0.01)
-
-
-async def _stop(task: asyncio.Task[Any]) -> None:
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.1)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
 
 
 async def _ask(

@@ -17,12 +17,13 @@ import dataclasses
 import gc
 import shutil
 import subprocess
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from thingmind.brain import Brain
 from thingmind.bus import EventBus
+from thingmind.cli._mqtt import stop_task
 from thingmind.mqtt import BrokerSettings, MqttBridge, MqttSettings, Protocol
 from thingmind.nlu import ParsedCommand
 from thingmind.sim import Simulator, load_scenario
@@ -111,14 +112,6 @@ class _Site:
     runner: SimulatorMqtt
 
 
-async def _stop(task: asyncio.Task[Any]) -> None:
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.1)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
-
-
 async def _wait(predicate: Callable[[], bool], limit: float = 10.0) -> None:
     async with asyncio.timeout(limit):
         while not predicate():  # noqa: ASYNC110 - state owned by other tasks
@@ -162,7 +155,7 @@ async def _site(
         yield _Site(bridge=bridge, brain=brain, runner=runner)
     finally:
         for task in tasks:
-            await _stop(task)
+            await stop_task(task)
 
 
 async def test_tls_with_a_password(
@@ -216,7 +209,7 @@ async def test_tls_refusals_keep_it_retrying(
         await asyncio.sleep(1.0)
         assert not task.done()  # it keeps trying, with backoff
     finally:
-        await _stop(task)
+        await stop_task(task)
     assert bridge.connections == 0
     assert not bridge.connected.is_set()
 

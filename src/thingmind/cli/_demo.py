@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-import contextlib
 from dataclasses import dataclass
 import functools
 import json
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from thingmind.cli._mqtt import stop_task
 from thingmind.cli._serve import DEFAULT_LLM_TIMEOUT
 
 if TYPE_CHECKING:
@@ -324,7 +324,7 @@ async def _demo(
             if interactive:
                 loop.remove_reader(sys.stdin.fileno())
             for task in tasks:
-                await _stop(task)
+                await stop_task(task)
     stack.close()
     store.close()
     console.print(f"stored {brain.events_seen} events in {db_path}")
@@ -348,15 +348,6 @@ def _over_mqtt(
         asyncio.create_task(devices.run(simulate=True), name="sim-mqtt"),
         asyncio.create_task(bridge.run(), name="mqtt"),
     ]
-
-
-async def _stop(task: asyncio.Task[Any]) -> None:
-    """Cancel a task until it is done (aiomqtt can swallow one cancellation)."""
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.1)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
 
 
 COMMANDS = {"demo": demo}

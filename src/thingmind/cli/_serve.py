@@ -32,6 +32,7 @@ import typer
 
 from thingmind.cli._console import stderr, stdout
 from thingmind.cli._heap import settle_heap
+from thingmind.cli._mqtt import stop_task
 from thingmind.cli._serve_models import (
     DEFAULT_LLM_TIMEOUT,
     LLM_KEY_ENV,
@@ -46,7 +47,6 @@ from thingmind.cli._serve_rules import (
     anomaly_loop,
     automation_manager,
     site_location,
-    stop_task,
     watch_site,
 )
 from thingmind.cli._serve_security import (

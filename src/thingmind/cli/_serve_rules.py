@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
+
+from thingmind.cli._mqtt import stop_task
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -150,15 +151,6 @@ async def anomaly_loop(
                 await raise_alerts(monitor.process(event))
     finally:
         await stop_task(ticking)
-
-
-async def stop_task(task: asyncio.Task[Any]) -> None:
-    """Cancel a task until it is done (aiomqtt can swallow one cancellation)."""
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.1)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
 
 
 def watch_site(

@@ -22,7 +22,6 @@ from thingmind.resolve._questions import (
     value_sentence,
     yes_no_sentence,
 )
-from thingmind.resolve._replies import failure_text
 from thingmind.resolve._say import join_or, label, sentence
 from thingmind.resolve._text import tokens
 from thingmind.resolve._values import attribute_of
@@ -152,9 +151,7 @@ class Questions:
             kind_filter=self._filters[intent],
             capable=capable,
         )
-        if sel.failure is not None:
-            reason, what = sel.failure
-            acc.fail(reason, index, what, failure_text(reason, what))
+        if acc.failed_selection(index, sel):
             return ()
         if intent is _I.ASK_VALUE:
             for phrase in sel.phrases:

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 from thingmind.nlu import Clause, Intent, Slot
 from thingmind.resolve._model import FailReason, Failure, ResolvedAction
+from thingmind.resolve._replies import failure_text
 from thingmind.resolve._say import sentence
 from thingmind.resolve._vocab import GENERIC_ATTRIBUTE
 
 if TYPE_CHECKING:
+    from thingmind.resolve._select import Selection
     from thingmind.resolve._values import Values
 
 _I = Intent
@@ -36,6 +38,14 @@ class Acc:
     def fail(self, reason: FailReason, clause: int, detail: str, text: str) -> None:
         self.failures.append(Failure(reason=reason, clause=clause, detail=detail))
         self.said.append(sentence(text))
+
+    def failed_selection(self, clause: int, sel: Selection) -> bool:
+        """Record why no device was selected for a clause; False when some were."""
+        if sel.failure is None:
+            return False
+        reason, what = sel.failure
+        self.fail(reason, clause, what, failure_text(reason, what))
+        return True
 
 
 def better_attribute(current: str | None, other: str | None) -> str | None:

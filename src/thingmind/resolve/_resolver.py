@@ -42,7 +42,6 @@ from thingmind.resolve._model import (
 )
 from thingmind.resolve._replies import (
     command_text,
-    failure_text,
     nothing_to_do,
     refusal_text,
 )
@@ -339,9 +338,7 @@ class Resolver:
                 kind_filter=self._filters[intent],
                 capable=capable,
             )
-        if sel.failure is not None:
-            reason, what = sel.failure
-            acc.fail(reason, index, what, failure_text(reason, what))
+        if acc.failed_selection(index, sel):
             return ()
         for phrase in sel.phrases:
             attribute = better_attribute(attribute, phrase.attr)
