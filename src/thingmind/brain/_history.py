@@ -9,7 +9,7 @@ the value, its unit and its time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 import itertools
 import logging
@@ -175,13 +175,7 @@ def live_questions(parsed: ParsedCommand) -> ParsedCommand:
         out.append(clause)
     if not changed:
         return parsed
-    return ParsedCommand(
-        text=parsed.text,
-        words=parsed.words,
-        clauses=tuple(out),
-        confidence=parsed.confidence,
-        model_version=parsed.model_version,
-    )
+    return replace(parsed, clauses=tuple(out))
 
 
 def _default_period(intent: Intent, *, now: float, zone: tzinfo) -> Period:

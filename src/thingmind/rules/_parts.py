@@ -11,6 +11,7 @@ inside a trigger part, the model itself on those words again.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from thingmind.nlu import Clause, Intent, ParsedCommand, Slot, Span, words_of
@@ -293,10 +294,4 @@ def sets_up_automation(parsed: ParsedCommand) -> bool:
 
 
 def _with(parsed: ParsedCommand, clauses: Sequence[Clause]) -> ParsedCommand:
-    return ParsedCommand(
-        text=parsed.text,
-        words=parsed.words,
-        clauses=tuple(clauses),
-        confidence=parsed.confidence,
-        model_version=parsed.model_version,
-    )
+    return dataclasses.replace(parsed, clauses=tuple(clauses))
