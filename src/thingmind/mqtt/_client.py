@@ -1,137 +1,25 @@
-"""Making aiomqtt clients: protocol choice, persistent sessions, TLS, backoff."""
+"""Making aiomqtt clients: protocol choice, persistent sessions, TLS, backoff.
+
+The receive path they are given (buffered reads, quick state messages) is
+:mod:`thingmind.mqtt._reader`.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
-import socket
 import ssl
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import aiomqtt
-from paho.mqtt.matcher import MQTTMatcher
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from thingmind.mqtt._reader import tune_client
 from thingmind.mqtt._settings import BrokerSettings, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-
-READ_CHUNK = 64 * 1024
-"""Bytes asked of the socket at once: about a thousand small state messages."""
-
-
-class BufferedSocket:
-    """A paho socket whose small reads come from one large ``recv`` per loop turn.
-
-    paho reads each packet with two or three ``recv`` calls (one byte of type, the
-    length byte by byte, then the rest), and aiomqtt's reader handles one packet per
-    readable event of the event loop: a system call or three and a turn of the loop
-    per message. This wrapper reads up to :data:`READ_CHUNK` bytes at once and serves
-    paho's reads from them; its ``pending()`` (the method aiomqtt already asks of TLS
-    sockets) tells aiomqtt's reader that more packets are buffered, so that it reads
-    them in the same turn of the loop.
-
-    One read of the socket per turn of the event loop, not more: a reader that went
-    on while a fast publisher keeps the socket full would never hand the loop back
-    (we saw it hold the loop for seconds). Once a turn's chunk is used up, ``recv``
-    says "would block"; paho keeps the partial packet, and the next readable event
-    reads on. Bytes TLS has already decrypted are read at once (no event would come
-    for them). Everything else is the socket's.
-    """
-
-    def __init__(self, sock: Any) -> None:  # socket.socket or ssl.SSLSocket
-        """Wrap a connected, non-blocking socket."""
-        self._sock = sock
-        self._buffer = b""
-        self._at = 0
-        self._read_this_turn = False
-
-    def recv(self, size: int) -> bytes:
-        """Return up to ``size`` bytes: buffered ones first, then the socket's.
-
-        Raises:
-            BlockingIOError: When nothing is buffered and the socket has nothing,
-                or was read already in this turn of the event loop.
-        """
-        if self._at >= len(self._buffer):
-            if self._read_this_turn and not self._tls_pending():
-                raise BlockingIOError
-            self._mark_read()
-            data: bytes = self._sock.recv(max(size, READ_CHUNK))
-            if len(data) <= size:
-                return data
-            self._buffer, self._at = data, 0
-        end = self._at + size
-        out = self._buffer[self._at : end]
-        self._at = end
-        if end >= len(self._buffer):
-            self._buffer, self._at = b"", 0
-        return out
-
-    def pending(self) -> int:
-        """Return how many bytes are buffered (and TLS-buffered) but not yet read."""
-        return len(self._buffer) - self._at + self._tls_pending()
-
-    def _tls_pending(self) -> int:
-        inner = getattr(self._sock, "pending", None)
-        return int(inner()) if inner is not None else 0
-
-    def _mark_read(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # not in an event loop (paho's own threads): no turns to count
-        self._read_this_turn = True
-        loop.call_soon(self._next_turn)
-
-    def _next_turn(self) -> None:
-        self._read_this_turn = False
-
-    def __getattr__(self, name: str) -> Any:  # send, fileno, close, setblocking, ...
-        return getattr(self._sock, name)
-
-
-def _tune_paho(client: aiomqtt.Client) -> None:
-    """Give the client's paho a :class:`BufferedSocket` (each connect) and a quick matcher."""
-    paho = client._client  # noqa: SLF001 - aiomqtt 2 has no hook for the socket
-    create: Callable[[], Any] = paho._create_socket  # noqa: SLF001
-
-    def create_buffered() -> BufferedSocket:
-        sock = create()
-        # Commands and answers are small writes: without this, Nagle's algorithm
-        # holds one back until the previous is acknowledged (40 ms with delayed
-        # ACKs), several times per round trip.
-        with contextlib.suppress(OSError, AttributeError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return BufferedSocket(sock)
-
-    paho._create_socket = create_buffered  # type: ignore[method-assign]  # noqa: SLF001
-    paho._on_message_filtered = _QuickMatcher()  # noqa: SLF001 - empty, as paho made it
-
-
-class _QuickMatcher(MQTTMatcher):
-    """paho's table of per-topic callbacks, answering at once while it is empty.
-
-    paho looks every incoming message up in it (aiomqtt never adds to it), and the
-    lookup builds a recursive closure: a reference cycle of about six objects per
-    message, which only the garbage collector frees. At thousands of messages a
-    second that was most of the collector's work (bench/mqtt_ingest.py).
-    """
-
-    def __init__(self) -> None:
-        """Start empty, as paho's does."""
-        super().__init__()  # type: ignore[no-untyped-call]
-
-    def iter_match(self, topic: str) -> Iterator[Any]:
-        """Return the callbacks whose filter matches ``topic`` (none when empty)."""
-        if not self._root._children:  # noqa: SLF001 - paho's own trie
-            return iter(())
-        matches: Iterator[Any] = super().iter_match(topic)  # type: ignore[no-untyped-call]
-        return matches
+    from collections.abc import Callable
 
 
 class Backoff:
@@ -295,7 +183,7 @@ def make_client(
     if manual_ack:
         # aiomqtt 2 has no switch for it; its paho client does.
         client._client.manual_ack_set(on=True)  # noqa: SLF001
-    _tune_paho(client)
+    tune_client(client)
     return client
 
 
