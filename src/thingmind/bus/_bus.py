@@ -96,17 +96,30 @@ class Subscription:
 
     def _put_nowait(self, event: Event) -> None:
         """Queue ``event``, dropping the oldest when full (caller checked BLOCK)."""
+        self._offer(event, drop=True)  # always room: the oldest goes
+
+    def _offer(self, event: Event, *, drop: bool) -> bool:
+        """Queue ``event`` if there is room, or (``drop``) after dropping the oldest.
+
+        One look at the queue's size per event: this runs for every subscriber of
+        every state message (thousands a second).
+
+        Returns:
+            False when the queue is full and nothing was dropped (nothing queued).
+        """
         queue = self._queue
         if queue.full():
+            if not drop:
+                return False
             queue.get_nowait()
             self.dropped += 1
         queue.put_nowait(event)
         self.published += 1
+        return True
 
     async def _put(self, event: Event) -> None:
         """Queue ``event``, waiting for room if the policy is ``BLOCK``."""
-        if self.overflow is Overflow.DROP_OLDEST or not self._full():
-            self._put_nowait(event)
+        if self._offer(event, drop=self.overflow is Overflow.DROP_OLDEST):
             return
         # Slow path: wait for the reader. The wait is a task of its own so that
         # unsubscribe() and close() can cancel it without cancelling the publisher.
@@ -283,10 +296,8 @@ class EventBus:
             raise BusClosedError(msg)
         self.published += 1
         for sub in self._targets(event.kind):
-            if sub.overflow is Overflow.DROP_OLDEST or not sub._full():  # noqa: SLF001
-                sub._put_nowait(event)  # noqa: SLF001
-            else:
-                await sub._put(event)  # noqa: SLF001
+            if not sub._offer(event, drop=sub.overflow is Overflow.DROP_OLDEST):  # noqa: SLF001
+                await sub._put(event)  # noqa: SLF001 - full: wait for room
 
     def publish_nowait(self, event: Event) -> None:
         """Deliver ``event`` without waiting; for synchronous callers.
