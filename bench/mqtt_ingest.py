@@ -10,7 +10,8 @@ rate is over what arrived).
 1. **ceiling**: a load generator (a separate process writing pre-encoded QoS 0 PUBLISH
    packets to its socket, so that it is never the bottleneck) publishes N state
    messages; a bare subscriber counts them: stock aiomqtt, and the aiomqtt client
-   thingmind makes (:func:`thingmind.mqtt.codec.make_client`, buffered reads).
+   thingmind makes (:func:`thingmind.mqtt.codec.make_client`: buffered reads and the
+   quick reader of :mod:`thingmind.mqtt._reader`).
 2. **thingmind**: the same generator publishes the home scenario's sensor readings as
    Home Assistant state messages; one worker (MqttBridge -> bus -> Brain/registry ->
    200 automations (rules) -> SQLite store) takes them. Sustained messages/s, from the
@@ -177,7 +178,7 @@ def throwaway_broker() -> Any:
 
 
 async def ceiling(broker: BrokerSettings, n: int, *, buffered: bool) -> float:
-    """A bare subscriber's rate: stock aiomqtt, or thingmind's client (buffered reads)."""
+    """A bare subscriber's rate: stock aiomqtt, or thingmind's client (its quick reader)."""
     topic = f"bench{uuid.uuid4().hex[:6]}/ceiling"
     messages = [(topic, json.dumps({"v": i})) for i in range(n)]
     proc, go = _start_generator(broker, messages)

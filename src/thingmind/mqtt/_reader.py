@@ -186,11 +186,13 @@ class QuickReader:
         """True when paho, given these bytes, would only hand each to aiomqtt."""
         paho = self._paho
         sock = paho._sock  # noqa: SLF001
+        if not isinstance(sock, BufferedSocket):
+            return False
+        buffer, at = sock.window()
         logger = paho._logger  # noqa: SLF001
         matcher = paho._on_message_filtered  # noqa: SLF001
         return (
-            isinstance(sock, BufferedSocket)
-            and sock.window()[1] < len(sock.window()[0])
+            at < len(buffer)
             and paho._in_packet["command"] == 0  # noqa: SLF001 - no packet half read
             and paho.on_message == self._client._on_message  # noqa: SLF001
             and paho.on_log is None
