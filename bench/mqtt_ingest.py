@@ -18,10 +18,12 @@ rate is over what arrived).
    first message to the last one applied.
 3. **round trip**: an utterance published on ``thingmind/<site>/say`` -> the Brain ->
    a QoS 1 command -> the simulator process (over MQTT) -> its new state on its state
-   topic, seen by the benchmark client. p50/p95 milliseconds. Without a trained model
-   a scripted handler stands in for the NLU ("on <device id>"). Every hop has Nagle's
-   algorithm off (thingmind's clients set TCP_NODELAY, the broker ``set_tcp_nodelay
-   true``): with it on at any hop, a round trip takes about 40 ms more (delayed ACKs).
+   topic, seen by the benchmark client. p50/p95 milliseconds, twice: right after the
+   burst, while the store still writes it (its p95 is the store's), and once the burst
+   is stored. Without a trained model a scripted handler stands in for the NLU ("on
+   <device id>"). Every hop has Nagle's algorithm off (thingmind's clients set
+   TCP_NODELAY, the broker ``set_tcp_nodelay true``): with it on at any hop, a round
+   trip takes about 40 ms more (delayed ACKs).
 
 Run (about a minute; needs the ``mosquitto`` binary, or ``--broker``)::
 
@@ -231,7 +233,7 @@ class _NoParser:
 
 async def thingmind_ingest(
     broker: BrokerSettings, n: int, automations: int
-) -> dict[str, float]:
+) -> dict[str, Any]:
     unique = f"bench{uuid.uuid4().hex[:6]}"
     scenario = load_scenario("home")
     home = scenario.home
@@ -322,7 +324,9 @@ async def thingmind_ingest(
         rate = (got - 1) / (t1 - (first or t0))
         cpu = (time.process_time() - cpu0) / max(got, 1) * 1e6  # µs per message
         print(f"  thingmind took {got:,} of {n:,} messages", file=sys.stderr)
-        rt = await round_trip(settings, bridge, brain, runner)
+        busy = await round_trip(settings, bridge, brain, runner, label="busy")
+        await _until_stored(store)
+        quiet = await round_trip(settings, bridge, brain, runner, label="quiet")
     finally:
         for task in tasks:
             await stop_task(task)
@@ -336,8 +340,19 @@ async def thingmind_ingest(
         "cpu_us": cpu,
         "rejected": bridge.stats.rejected_total,
         "stored": stored,
-        **rt,
+        "busy": busy,
+        "quiet": quiet,
     }
+
+
+async def _until_stored(store: SqliteStore, *, still: float = 1.0) -> None:
+    """Wait until the history stops growing: the burst is written."""
+    count, since = -1, time.perf_counter()
+    while time.perf_counter() - since < still:
+        now = await asyncio.to_thread(store.count_events)
+        if now != count:
+            count, since = now, time.perf_counter()
+        await asyncio.sleep(0.2)
 
 
 class _Scripted:
@@ -367,6 +382,8 @@ async def round_trip(
     bridge: MqttBridge,
     brain: Brain,
     runner: SimulatorMqtt,
+    *,
+    label: str,
     count: int = 200,
 ) -> dict[str, float]:
     bridge.attach(_Scripted(bridge), state_of=brain.registry.state)
@@ -393,7 +410,11 @@ async def round_trip(
             await client.publish(
                 say,
                 json.dumps(
-                    {"text": f"on {light} toggle", "user": "owner", "id": str(i)}
+                    {
+                        "text": f"on {light} toggle",
+                        "user": "owner",
+                        "id": f"{label}-{i}",
+                    }
                 ),
                 qos=1,
             )
@@ -435,10 +456,14 @@ async def run(broker: BrokerSettings, args: argparse.Namespace) -> None:
         f"{result['rejected']} rejected; {result['cpu_us']:.0f} µs of this process's "
         "CPU per message (threads included)"
     )
-    print(
-        "command round trip (say topic -> simulated device's new state): "
-        f"p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms"
-    )
+    for key, when in (
+        ("busy", "right after the burst, while the store writes it"),
+        ("quiet", "once the burst is stored"),
+    ):
+        print(
+            "command round trip (say topic -> simulated device's new state), "
+            f"{when}: p50 {result[key]['p50']:.1f} ms, p95 {result[key]['p95']:.1f} ms"
+        )
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: load average {load} after")
 
