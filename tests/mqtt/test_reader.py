@@ -20,7 +20,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 import pytest
 
-from thingmind.mqtt._reader import READ_CHUNK, BufferedSocket, _QuickMatcher
+from thingmind.mqtt._reader import (
+    READ_CHUNK,
+    BufferedSocket,
+    _QuickMatcher,
+    quick_reader_fits,
+)
 from thingmind.mqtt.codec import BrokerSettings, Protocol, make_client
 
 TOPICS = [
@@ -326,6 +331,17 @@ async def test_a_topic_aiomqtt_would_refuse_goes_paho_s_way(bad: bytes) -> None:
     finally:
         for session in sessions:
             await session.close()
+
+
+@pytest.mark.parametrize("version", [Protocol.V5, Protocol.V311])
+async def test_the_installed_paho_and_aiomqtt_fit_the_quick_reader(
+    version: Protocol,
+) -> None:
+    ours, stock = _clients(version, manual_ack=False)
+    assert quick_reader_fits(ours)
+    assert quick_reader_fits(stock)
+    del stock._client._in_packet  # a paho that reads packets some other way
+    assert not quick_reader_fits(stock)
 
 
 @pytest.mark.parametrize("topic", ["a/b", "a", "a/b/c", "b/c", "$SYS/x", "/a", ""])

@@ -324,4 +324,41 @@ def tune_client(client: aiomqtt.Client) -> None:
 
     paho._create_socket = create_buffered  # type: ignore[method-assign]  # noqa: SLF001
     paho._on_message_filtered = _QuickMatcher()  # noqa: SLF001 - empty, as paho made it
-    paho.loop_read = QuickReader(client).loop_read  # type: ignore[method-assign]
+    if quick_reader_fits(client):
+        paho.loop_read = QuickReader(client).loop_read  # type: ignore[method-assign]
+    else:  # pragma: no cover - another paho or aiomqtt: theirs, slower but whole
+        _LOGGER.warning(
+            "mqtt: this paho-mqtt or aiomqtt is not the shape thingmind's quick "
+            "reader knows; reading through paho alone (slower)"
+        )
+
+
+_PAHO_PARTS = (
+    "_sock",
+    "_logger",
+    "_manual_ack",
+    "_msgtime_mutex",
+    "_last_bytes_received",
+    "_send_puback",
+    "_loop_rc_handle",
+    "loop_read",
+)
+
+
+def quick_reader_fits(client: aiomqtt.Client) -> bool:
+    """Return True when the client has every part :class:`QuickReader` uses.
+
+    The reader leans on internals of paho and aiomqtt (both pinned below their next
+    major release); checked once per client, so that a release that moved one
+    costs speed, not messages.
+    """
+    paho = getattr(client, "_client", None)
+    packet = getattr(paho, "_in_packet", None)
+    return (
+        paho is not None
+        and all(hasattr(paho, name) for name in _PAHO_PARTS)
+        and isinstance(packet, dict)
+        and "command" in packet
+        and isinstance(getattr(client, "_queue", None), asyncio.Queue)
+        and callable(getattr(client, "_on_message", None))
+    )
