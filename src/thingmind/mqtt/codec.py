@@ -8,14 +8,16 @@ topics, without the Brain.
 from thingmind.mqtt._client import Backoff, make_client, refuses_protocol
 from thingmind.mqtt._codec import (
     Outgoing,
-    build_config,
     check_state,
-    command_topics,
-    decode_command,
     decode_state,
     encode_command,
-    encode_state,
     state_topics,
+)
+from thingmind.mqtt._device_codec import (
+    build_config,
+    command_topics,
+    decode_command,
+    encode_state,
 )
 from thingmind.mqtt._discovery import (
     DEFAULT_PREFIX,
