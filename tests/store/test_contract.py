@@ -39,7 +39,7 @@ from thingmind.store import (
     open_store,
     postgres_from_url,
 )
-from thingmind.store._postgres import migrate_postgres, redact
+from thingmind.store._postgres_sql import migrate_postgres, redact
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -10,55 +10,50 @@ from contextlib import contextmanager
 import json
 import logging
 import math
-import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Final, Self, TypeAlias
+from typing import TYPE_CHECKING, Final, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from thingmind.core import Event, EventKind, StateValue
 from thingmind.store._errors import (
-    IncompatibleSchemaError,
-    SchemaError,
     StoreClosedError,
     StoreError,
 )
-from thingmind.store._migrate import Migration, load_migrations
+from thingmind.store._migrate import load_migrations
+from thingmind.store._postgres_sql import (
+    STATE_ROW,
+    Connection,
+    decode_columns,
+    driver,
+    match_condition,
+    migrate_postgres,
+    redact,
+    state_columns,
+)
 from thingmind.store._values import (
     INT_MAX,
     INT_MIN,
     TYPE_CODES,
-    VT_BOOL,
-    VT_FLOAT,
     VT_INT,
-    VT_NULL,
     VT_STR,
-    decode,
     encode_slow,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-    from types import ModuleType, TracebackType
-
-    import psycopg
+    from types import TracebackType
 
     from thingmind.store._protocol import JsonValue
 
 _LOGGER = logging.getLogger(__name__)
 
-_Connection: TypeAlias = "psycopg.Connection[tuple[Any, ...]]"
 _STATE_CHANGED: Final = EventKind.STATE_CHANGED
 _EVENT_ROW = tuple[float, str, str | None, str, str]
-_STATE_ROW = tuple[str, str, float, int, StateValue]
 _NUL: Final = "\x00"
 
 SCHEMA_FOLDER: Final = "schema_pg"
 """The folder of ``thingmind.store`` that holds the PostgreSQL migrations."""
-
-_LOCK_CLASS: Final = 0x746D_0001
-"""First key of the advisory lock that serializes migrations (the second is the
-schema's name), chosen so as not to collide with other users of advisory locks."""
 
 _COPY_EVENTS: Final = (
     "COPY events (ts, kind, device_id, source, data) FROM STDIN (FORMAT BINARY)"
@@ -80,16 +75,6 @@ _HISTORY_COLUMNS: Final = "ts, value_type, value_int, value_float, value_text"
 _dumps = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), check_circular=False
 ).encode
-
-
-def _driver() -> ModuleType:
-    """Return the psycopg module, or raise StoreError naming the extra to install."""
-    try:
-        import psycopg  # noqa: PLC0415  # optional: only this backend needs it
-    except ImportError as err:
-        msg = "the PostgreSQL store needs psycopg 3: pip install 'thingmind[postgres]'"
-        raise StoreError(msg) from err
-    return psycopg
 
 
 class PostgresStore:
@@ -145,13 +130,13 @@ class PostgresStore:
         self.name = redact(dsn)
         """The connection string without its password, for messages."""
         self._lock = threading.Lock()
-        self._conn: _Connection | None = None
+        self._conn: Connection | None = None
         # Whether we sent BEGIN and not yet COMMIT/ROLLBACK: rows may be written
         # there, so a connection lost meanwhile must fail the flush, not reconnect.
         self._in_transaction = False
         self._lost_at: float | None = None  # monotonic time the connection was lost
         self._events: list[_EVENT_ROW] = []
-        self._states: list[_STATE_ROW] = []
+        self._states: list[STATE_ROW] = []
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
         self.schema_version = 0
@@ -194,10 +179,10 @@ class PostgresStore:
             self._flusher.start()
         _LOGGER.debug("store %s open at schema %s", self.name, self.schema_version)
 
-    def _connect(self) -> _Connection:
-        pg = _driver()
+    def _connect(self) -> Connection:
+        pg = driver()
         try:
-            conn: _Connection = pg.connect(self.dsn, autocommit=True)
+            conn: Connection = pg.connect(self.dsn, autocommit=True)
         except pg.Error as err:
             msg = f"cannot connect to the store {self.name}: {err}"
             raise StoreError(msg) from err
@@ -254,14 +239,14 @@ class PostgresStore:
                 # or query reports its own failures.
                 _LOGGER.exception("background flush of %s failed", self.name)
 
-    def _require_open(self) -> _Connection:
+    def _require_open(self) -> Connection:
         """Return the connection as it is (lock held), even if it was lost."""
         if self._conn is None:
             msg = f"the store {self.name} is not open"
             raise StoreClosedError(msg)
         return self._conn
 
-    def _connection(self) -> _Connection:
+    def _connection(self) -> Connection:
         """Return the connection (lock held), re-made if it was lost.
 
         Only between transactions: a connection lost inside one is returned as
@@ -301,7 +286,7 @@ class PostgresStore:
             StoreError: When writing a full buffer fails.
         """
         event_rows: list[_EVENT_ROW] = []
-        state_rows: list[_STATE_ROW] = []
+        state_rows: list[STATE_ROW] = []
         add_event = event_rows.append
         add_state = state_rows.append
         codes = TYPE_CODES
@@ -348,7 +333,7 @@ class PostgresStore:
     @contextmanager
     def _writing(self) -> Iterator[None]:
         """Wrap a write: on error roll back, drop the buffers, raise StoreError."""
-        pg = _driver()
+        pg = driver()
         self._require_open()
         try:
             yield
@@ -359,14 +344,14 @@ class PostgresStore:
             msg = f"writing to the store {self.name} failed: {err}"
             raise StoreError(msg) from err
 
-    def _transaction(self) -> _Connection:
+    def _transaction(self) -> Connection:
         """Return the connection in a transaction, beginning one if none is open.
 
         A connection lost since its last use (a server restart, an idle timeout)
         is only noticed here, when BEGIN fails; nothing of the new transaction has
         been sent then, so it is safe to reconnect and begin again, once.
         """
-        pg = _driver()
+        pg = driver()
         conn = self._connection()
         if self._in_transaction:
             return conn
@@ -392,7 +377,7 @@ class PostgresStore:
                     copy.write_row(row)
             self._events = []
         if self._states:
-            conn.execute(_UPSERT_STATES, _state_columns(self._states))
+            conn.execute(_UPSERT_STATES, state_columns(self._states))
             self._states = []
 
     def _commit(self) -> None:
@@ -405,9 +390,9 @@ class PostgresStore:
     # -- reading -----------------------------------------------------------------
 
     @contextmanager
-    def _reading(self) -> Iterator[_Connection]:
+    def _reading(self) -> Iterator[Connection]:
         """Lock, write the buffer (read your writes), and wrap psycopg errors."""
-        pg = _driver()
+        pg = driver()
         with self._lock:
             with self._writing():
                 self._write_pending()
@@ -454,7 +439,7 @@ class PostgresStore:
         params = (device_id, key, float(start), float(end), limit)
         with self._reading() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [(ts, _decode(vt, vi, vf, vs)) for ts, vt, vi, vf, vs in rows]
+        return [(ts, decode_columns(vt, vi, vf, vs)) for ts, vt, vi, vf, vs in rows]
 
     def last_change(
         self,
@@ -500,7 +485,7 @@ class PostgresStore:
             if row is None:
                 return None
             ts, vt, vi, vf, vs = row
-            found = _decode(vt, vi, vf, vs)
+            found = decode_columns(vt, vi, vf, vs)
             # 2. The latest report before it with another value ...
             cond, cond_params = match_condition(found)
             other = conn.execute(
@@ -731,7 +716,7 @@ class PostgresStore:
             return
         try:
             conn.execute("ROLLBACK")
-        except _driver().Error:
+        except driver().Error:
             _LOGGER.debug("rollback failed; the connection is re-made on next use")
 
     def __repr__(self) -> str:
@@ -748,187 +733,6 @@ def _refuse_nul(event: Event) -> None:
         "hold NUL characters"
     )
     raise ValueError(msg)
-
-
-def _state_columns(rows: list[_STATE_ROW]) -> tuple[list[Any], ...]:
-    """Return the buffered state rows as the upsert's column arrays.
-
-    A later report at the same ``(device, key, ts)`` replaces an earlier one, as the
-    upsert does across batches (within one statement it would be an error).
-    """
-    latest = {(row[0], row[1], row[2]): row for row in rows}
-    devices: list[str] = []
-    keys: list[str] = []
-    times: list[float] = []
-    codes: list[int] = []
-    ints: list[int | None] = []
-    floats: list[float | None] = []
-    texts: list[str | None] = []
-    for device_id, key, ts, code, value in latest.values():
-        devices.append(device_id)
-        keys.append(key)
-        times.append(ts)
-        codes.append(code)
-        ints.append(int(value) if code in {VT_BOOL, VT_INT} else None)  # type: ignore[arg-type]
-        floats.append(value if code == VT_FLOAT else None)  # type: ignore[arg-type]
-        texts.append(value if code == VT_STR else None)  # type: ignore[arg-type]
-    return devices, keys, times, codes, ints, floats, texts
-
-
-def _decode(
-    value_type: int, value_int: int | None, value_float: float | None, text: str | None
-) -> StateValue:
-    """Return the Python value of a stored row's value columns."""
-    if value_type == VT_INT and value_int is not None:
-        return value_int
-    if value_type == VT_FLOAT and value_float is not None:
-        return value_float
-    if value_type == VT_STR and text is not None:
-        return text
-    if value_type == VT_BOOL:
-        return decode(VT_BOOL, value_int)
-    return decode(value_type, None)
-
-
-def match_condition(value: StateValue) -> tuple[str, tuple[object, ...]]:
-    """Return a condition (and its parameters) for "the stored value equals ``value``".
-
-    The PostgreSQL twin of :func:`thingmind.store._values.match_sql`: numbers
-    compare by value (``1`` matches ``1.0``), exactly, as Python compares them;
-    ``True`` matches only booleans; NaN matches NaN (PostgreSQL's float equality
-    says so).
-
-    Args:
-        value: The value to look for.
-
-    Returns:
-        A condition on the value columns, and its parameters.
-    """
-    if value is None:
-        return f"value_type = {VT_NULL}", ()
-    if isinstance(value, bool):
-        return f"value_type = {VT_BOOL} AND value_int = %s", (int(value),)
-    if isinstance(value, str):
-        return f"value_type = {VT_STR} AND value_text = %s", (str(value),)
-    # Compare within each column's own type, exactly as Python compares an int with
-    # a float: no rounding may make 2**63 - 1 equal to the float 2.0**63.
-    as_int: int | None
-    as_float: float | None
-    if isinstance(value, float):
-        as_float = value
-        as_int = int(value) if value.is_integer() else None
-    else:
-        as_int = value
-        try:
-            as_float = float(value)
-        except OverflowError:
-            as_float = None
-        if as_float != value:
-            as_float = None
-    conds: list[str] = []
-    params: list[object] = []
-    if as_int is not None and INT_MIN <= as_int <= INT_MAX:
-        conds.append(f"(value_type = {VT_INT} AND value_int = %s)")
-        params.append(as_int)
-    if as_float is not None:
-        conds.append(f"(value_type = {VT_FLOAT} AND value_float = %s)")
-        params.append(as_float)
-    return " OR ".join(conds) or "FALSE", tuple(params)
-
-
-def redact(dsn: str) -> str:
-    """Return a connection string with its password replaced by ``***``.
-
-    Args:
-        dsn: A URL (``postgresql://user:secret@host/db``) or ``key=value`` string.
-
-    Returns:
-        The same string without the password.
-    """
-    if "://" in dsn:
-        base, sep, query = dsn.partition("?")
-        scheme, _, rest = base.partition("://")
-        auth, at, host = rest.rpartition("@")
-        if at and ":" in auth:
-            base = f"{scheme}://{auth.partition(':')[0]}:***@{host}"
-        kept = [
-            (k, "***" if k == "password" else v)
-            for k, v in parse_qsl(query, keep_blank_values=True)
-        ]
-        return base + sep + urlencode(kept)
-    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", dsn)
-
-
-def migrate_postgres(conn: _Connection, migrations: list[Migration]) -> int:
-    """Bring a PostgreSQL schema up to the latest version.
-
-    Each migration runs in a transaction of its own that also records it in the
-    ``schema_version`` table, under a transaction-level advisory lock: several
-    processes opening a new database at once apply each file exactly once, and a
-    failed migration leaves the schema at the version before it.
-
-    Args:
-        conn: A connection in autocommit mode; the tables go in the first schema of
-            its ``search_path``.
-        migrations: From ``load_migrations(folder="schema_pg")``.
-
-    Returns:
-        The schema version of the database afterwards.
-
-    Raises:
-        IncompatibleSchemaError: When the database is newer than ``migrations``.
-        SchemaError: When a migration fails.
-    """
-    pg = _driver()
-    latest = migrations[-1].version if migrations else 0
-    step = "reading the schema version"
-    try:
-        while True:
-            with conn.transaction():
-                # Serializes migrations of one schema; released at commit.
-                conn.execute(
-                    "SELECT pg_advisory_xact_lock(%s, "
-                    "hashtext(coalesce(current_schema(), '')))",
-                    (_LOCK_CLASS,),
-                )
-                exists = conn.execute("SELECT to_regclass('schema_version')")
-                if _first(exists.fetchone()) is None:
-                    conn.execute(
-                        "CREATE TABLE schema_version ("
-                        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-                    )
-                current = int(
-                    _first(
-                        conn.execute(
-                            "SELECT coalesce(max(version), 0) FROM schema_version"
-                        ).fetchone()
-                    )
-                    or 0
-                )
-                if current > latest:
-                    msg = (
-                        f"the database has schema version {current}, but this "
-                        f"thingmind knows versions up to {latest}: upgrade thingmind"
-                    )
-                    raise IncompatibleSchemaError(msg)
-                pending = next((m for m in migrations if m.version > current), None)
-                if pending is None:
-                    return current
-                step = f"schema migration {pending.name}"
-                _LOGGER.info("applying store migration %s", pending.name)
-                conn.execute(pending.sql)
-                conn.execute(
-                    "INSERT INTO schema_version (version, name) VALUES (%s, %s)",
-                    (pending.version, pending.name),
-                )
-    except pg.Error as err:
-        msg = f"{step} failed: {err}"
-        raise SchemaError(msg) from err
-
-
-def _first(row: tuple[Any, ...] | None) -> Any:  # a column of any type
-    return None if row is None else row[0]
 
 
 def postgres_from_url(url: str) -> PostgresStore:
