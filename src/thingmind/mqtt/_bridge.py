@@ -598,7 +598,8 @@ class MqttBridge:
         try:
             if topic in self._request_topics():
                 site, root = self.settings.site, self.settings.root
-                # A refused response topic is answered here, correlation data and all.
+                # Errors go to the answer topic, correlation data and all, until the
+                # request's own response topic is accepted (a refused one is one).
                 reply = reply_for(None, correlation, site=site, root=root)
                 reply = reply_for(response_topic, correlation, site=site, root=root)
             deferred = await self._dispatch(

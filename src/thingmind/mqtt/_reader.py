@@ -178,16 +178,15 @@ class QuickReader:
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         """Read as paho does, then take the buffered PUBLISH packets paho would hand on."""
         rc = self._paho_read(max_packets)
-        if rc == MQTT_ERR_SUCCESS and self._may_take():
-            rc = self._take_buffered()
+        if rc == MQTT_ERR_SUCCESS:
+            sock = self._paho._sock  # noqa: SLF001
+            if isinstance(sock, BufferedSocket) and self._may_take(sock):
+                rc = self._take_buffered(sock)
         return rc
 
-    def _may_take(self) -> bool:
+    def _may_take(self, sock: BufferedSocket) -> bool:
         """True when paho, given these bytes, would only hand each to aiomqtt."""
         paho = self._paho
-        sock = paho._sock  # noqa: SLF001
-        if not isinstance(sock, BufferedSocket):
-            return False
         buffer, at = sock.window()
         logger = paho._logger  # noqa: SLF001
         matcher = paho._on_message_filtered  # noqa: SLF001
@@ -201,10 +200,8 @@ class QuickReader:
             and matcher.empty()
         )
 
-    def _take_buffered(self) -> MQTTErrorCode:
+    def _take_buffered(self, sock: BufferedSocket) -> MQTTErrorCode:
         paho = self._paho
-        sock = paho._sock  # noqa: SLF001
-        assert isinstance(sock, BufferedSocket)  # noqa: S101 - checked by _may_take
         queue = self._client._queue  # noqa: SLF001 - where aiomqtt's on_message puts
         buffer, at = sock.window()
         end = len(buffer)
